@@ -1,0 +1,88 @@
+/*
+ * main: overtar's entry point and its one table of commands (git.c's
+ * struct cmd_struct).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+static const struct cmd_struct commands[] = {
+	{ "flatten", cmd_flatten,
+	  "write the merged tree of a stack of layers as one tar",
+	  "usage: overtar flatten [-o OUT] [-z none|gzip|zstd] "
+	  "[--keep-dirlinks] LAYER...\n"
+	  "\n"
+	  "  LAYER...          layer tarballs, base first ('-': stdin);\n"
+	  "                    plain, gzip, zstd, xz or bzip2\n"
+	  "  -o, --output OUT  write to OUT (default: stdout, not a tty)\n"
+	  "  -z, --compress C  none, gzip or zstd (default: from OUT's name)\n"
+	  "  --keep-dirlinks   merge a layer's directory into a lower\n"
+	  "                    symlink's target (usrmerge) instead of\n"
+	  "                    replacing the symlink\n" },
+	{ "help", cmd_help, "show help for a command",
+	  "usage: overtar help [COMMAND]\n" },
+};
+
+const struct cmd_struct *cmd_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void general_usage(FILE *f)
+{
+	fputs("usage: overtar COMMAND [ARGS...]\n"
+	      "       overtar --help | --version | help COMMAND\n\n"
+	      "Stack container-image layers through an overlay engine, without\n"
+	      "root, daemon or mounts.\n\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fputs("\nSee overtar(1) and overtar-script(5).\n", f);
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct cmd_struct *c;
+
+	if (argc < 2) {
+		general_usage(stdout);
+		return cmd_finish_stdout();
+	}
+	if (argc > 2)
+		return cmd_usage("help", "too many arguments");
+	c = cmd_find(argv[1]);
+	if (!c)
+		return cmd_usage("help", "unknown command '%s'", argv[1]);
+	fputs(c->usage, stdout);
+	return cmd_finish_stdout();
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd_struct *c;
+
+	if (argc < 2) {
+		general_usage(stderr);
+		return CMD_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		general_usage(stdout);
+		return cmd_finish_stdout();
+	}
+	if (!strcmp(argv[1], "--version")) {
+		fputs("overtar " OVERTAR_VERSION "\n", stdout);
+		return cmd_finish_stdout();
+	}
+	c = cmd_find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "overtar: unknown command '%s'\n", argv[1]);
+		general_usage(stderr);
+		return CMD_USAGE;
+	}
+	cmd_signals();
+	return c->fn(argc - 1, argv + 1);
+}

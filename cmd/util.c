@@ -1,0 +1,201 @@
+/*
+ * util: what every command shares: printing errors once, the output file,
+ * signals, and loading a stack of layers (in parallel: each layer is its
+ * own memfs, so layers load on separate threads with no locking).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "core/ovl.h"
+#include "layers/memfs.h"
+#include "layers/tarin.h"
+
+int cmd_report(const struct err *e)
+{
+	char buf[1400];
+
+	fprintf(stderr, "overtar: %s\n", err_format(e, buf, sizeof(buf)));
+	return CMD_FAIL;
+}
+
+int cmd_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("overtar: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CMD_FAIL;
+}
+
+int cmd_usage(const char *cmd, const char *fmt, ...)
+{
+	const struct cmd_struct *c = cmd_find(cmd);
+	va_list ap;
+
+	fputs("overtar: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c)
+		fputs(c->usage, stderr);
+	return CMD_USAGE;
+}
+
+static void on_signal(int sig)
+{
+	sink_cleanup_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void cmd_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* EPIPE is reported as an error */
+}
+
+int cmd_finish_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout) || fclose(stdout))
+		return cmd_fail("cannot write to standard output: %s",
+				strerror(errno));
+	return CMD_OK;
+}
+
+int cmd_parse_comp(const char *s, enum sink_comp *out)
+{
+	if (!strcmp(s, "none"))
+		*out = SINK_NONE;
+	else if (!strcmp(s, "gzip") || !strcmp(s, "gz"))
+		*out = SINK_GZIP;
+	else if (!strcmp(s, "zstd") || !strcmp(s, "zst"))
+		*out = SINK_ZSTD;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int cmd_open_output(const char *cmd, const char *path, bool comp_given,
+		    enum sink_comp comp, struct sink **out)
+{
+	struct sink_opts so = { .comp = comp };
+	struct err e;
+
+	err_clear(&e);
+	if (!path && isatty(STDOUT_FILENO))
+		return cmd_usage(cmd, "refusing to write a tar to a terminal "
+				 "(use -o FILE or a pipe)");
+	if (!comp_given)
+		so.comp = path ? sink_comp_from_name(path) : SINK_NONE;
+	if (sink_open(path, &so, out, &e))
+		return cmd_report(&e);
+	return CMD_OK;
+}
+
+struct loader {
+	char **paths;
+	const struct cmd_layer_opts *o;
+	struct memfs **fs;
+	struct err *errs;
+	int *rcs;
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+static void *load_worker(void *arg)
+{
+	struct loader *l = arg;
+	struct tarin_opts to = { .spool_dir = l->o->spool_dir };
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&l->lock);
+		i = l->next++;
+		pthread_mutex_unlock(&l->lock);
+		if (i >= l->n)
+			return NULL;
+		l->rcs[i] = tarin_load(l->paths[i], &to, &l->fs[i], &l->errs[i]);
+	}
+}
+
+/* Loads every layer; on failure reports the first failing layer. */
+static int load_all(struct loader *l, struct err *e)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = l->n < (size_t)(cpus > 0 ? cpus : 1) ? l->n
+			: (size_t)(cpus > 0 ? cpus : 1);
+	pthread_t tids[64];
+	size_t started = 0;
+	int rc = 0;
+
+	if (nt > 64)
+		nt = 64;
+	for (; started < nt; started++)
+		if (pthread_create(&tids[started], NULL, load_worker, l))
+			break;
+	if (!started)
+		load_worker(l);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		if (l->rcs[i]) {
+			rc = l->rcs[i];
+			*e = l->errs[i];
+		}
+	}
+	return rc;
+}
+
+int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
+		   struct ovl **out, struct err *e)
+{
+	struct loader l = { .paths = paths, .o = o, .n = n };
+	struct ovl_opts oo = { .writable = o->writable,
+			       .keep_dirlinks = o->keep_dirlinks };
+	size_t stdins = 0;
+	int rc = -ENOMEM;
+
+	for (size_t i = 0; i < n; i++)
+		stdins += !strcmp(paths[i], "-");
+	if (stdins > 1)
+		return err_set(e, -EINVAL, "standard input ('-') given as a "
+			       "layer more than once");
+	clock_gettime(CLOCK_REALTIME, &oo.now);
+	pthread_mutex_init(&l.lock, NULL);
+	l.fs = calloc(n, sizeof(*l.fs));
+	l.errs = calloc(n, sizeof(*l.errs));
+	l.rcs = calloc(n, sizeof(*l.rcs));
+	if (!l.fs || !l.errs || !l.rcs)
+		goto out;
+	rc = load_all(&l, e);
+	if (!rc)
+		rc = ovl_new(l.fs, n, &oo, out, e);
+	if (rc)
+		for (size_t i = 0; i < n; i++)
+			memfs_free(l.fs[i]);
+out:
+	free(l.fs);
+	free(l.errs);
+	free(l.rcs);
+	pthread_mutex_destroy(&l.lock);
+	return err_set(e, rc, NULL);
+}

@@ -1,0 +1,75 @@
+/*
+ * err: recording and formatting the error context (see err.h).
+ */
+#include "core/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void err_clear(struct err *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+int err_set(struct err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e || e->code)
+		return code;
+	e->code = code;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+void err_file(struct err *e, const char *kind, const char *file)
+{
+	if (!e || e->file[0] || !file)
+		return;
+	snprintf(e->kind, sizeof(e->kind), "%s", kind ? kind : "");
+	snprintf(e->file, sizeof(e->file), "%s", file);
+}
+
+void err_entry(struct err *e, const char *entry, size_t len)
+{
+	if (!e || e->entry[0] || !entry)
+		return;
+	if (len >= sizeof(e->entry))
+		len = sizeof(e->entry) - 1;
+	memcpy(e->entry, entry, len);
+	e->entry[len] = '\0';
+}
+
+char *err_format(const struct err *e, char *buf, size_t size)
+{
+	size_t n = 0;
+	const char *detail = e->msg[0] ? e->msg : strerror(-e->code);
+
+#define PUT(...)                                                        \
+	do {                                                            \
+		int r_ = snprintf(buf + n, n < size ? size - n : 0,     \
+				  __VA_ARGS__);                         \
+		if (r_ > 0)                                             \
+			n += (size_t)r_;                                \
+	} while (0)
+
+	if (!size)
+		return buf;
+	buf[0] = '\0';
+	if (e->file[0] && e->line)
+		PUT("%s:%ld: ", e->file, e->line);
+	else if (e->file[0] && e->kind[0])
+		PUT("%s '%s': ", e->kind, e->file);
+	else if (e->file[0])
+		PUT("'%s': ", e->file);
+	if (e->entry[0])
+		PUT("entry '%s': ", e->entry);
+	PUT("%s", detail);
+#undef PUT
+	return buf;
+}

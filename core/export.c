@@ -1,0 +1,231 @@
+/*
+ * export: the merged tree out as tar entries (see export.h).
+ */
+#include "core/export.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "layers/memfs.h"
+#include "layers/tarout.h"
+
+/* First path written for each multiply-linked file, by vfs_attr.ino. */
+struct linkmap {
+	struct link_slot {
+		uint64_t ino;	/* 0: free */
+		char *path;
+	} *slots;
+	size_t cap, count;
+};
+
+struct walk {
+	struct vfs_fs *fs;
+	struct tarout *t;
+	struct err *e;
+	struct vfs_node *dir;
+	char *path;		/* the current entry's path */
+	size_t len, cap;
+	struct linkmap links;
+};
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static struct link_slot *link_find(struct linkmap *m, uint64_t ino)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	for (i = mix(ino) & (m->cap - 1); m->slots[i].ino;
+	     i = (i + 1) & (m->cap - 1))
+		if (m->slots[i].ino == ino)
+			return &m->slots[i];
+	return &m->slots[i];
+}
+
+static int link_add(struct linkmap *m, uint64_t ino, const char *path,
+		    size_t len)
+{
+	struct link_slot *s;
+
+	if ((m->count + 1) * 2 > m->cap) {
+		struct linkmap g = { .cap = m->cap ? m->cap * 2 : 64 };
+
+		g.slots = calloc(g.cap, sizeof(*g.slots));
+		if (!g.slots)
+			return -ENOMEM;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->slots[i].ino)
+				*link_find(&g, m->slots[i].ino) = m->slots[i];
+		free(m->slots);
+		m->slots = g.slots;
+		m->cap = g.cap;
+	}
+	s = link_find(m, ino);
+	s->path = strndup(path, len);
+	if (!s->path)
+		return -ENOMEM;
+	s->ino = ino;
+	m->count++;
+	return 0;
+}
+
+static void link_free(struct linkmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].path);
+	free(m->slots);
+}
+
+static int path_push(struct walk *w, const char *name, size_t len)
+{
+	size_t need = w->len + 1 + len + 1;
+
+	if (need > w->cap) {
+		size_t cap = w->cap ? w->cap : 256;
+		char *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(w->path, cap);
+		if (!p)
+			return -ENOMEM;
+		w->path = p;
+		w->cap = cap;
+	}
+	if (w->len)
+		w->path[w->len++] = '/';
+	memcpy(w->path + w->len, name, len);
+	w->len += len;
+	w->path[w->len] = '\0';
+	return 0;
+}
+
+static enum tarout_type type_of(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return TAROUT_DIR;
+	if (S_ISLNK(mode))
+		return TAROUT_SYMLINK;
+	if (S_ISCHR(mode))
+		return TAROUT_CHR;
+	if (S_ISBLK(mode))
+		return TAROUT_BLK;
+	if (S_ISFIFO(mode))
+		return TAROUT_FIFO;
+	return TAROUT_FILE;
+}
+
+/* Fills ent for node; takes a data reference into *data for files. */
+static int describe(struct walk *w, struct vfs_node *node,
+		    const struct vfs_attr *a, struct tarout_entry *ent,
+		    struct memfs_data **data)
+{
+	struct vfs_fs *fs = w->fs;
+	int rc;
+
+	memset(ent, 0, sizeof(*ent));
+	ent->type = type_of(a->mode);
+	ent->path = w->path;
+	ent->pathlen = w->len;
+	ent->mode = a->mode & 07777;
+	ent->uid = a->uid;
+	ent->gid = a->gid;
+	ent->mtime = a->mtime;
+	ent->rdev = a->rdev;
+	rc = fs->ops->listxattr(fs, node, &ent->xattrs, &ent->nxattrs);
+	if (!rc && ent->type == TAROUT_SYMLINK)
+		rc = fs->ops->readlink(fs, node, &ent->linkname, &ent->linklen);
+	if (!rc && ent->type == TAROUT_FILE) {
+		struct link_slot *s = NULL;
+
+		if (a->nlink > 1)
+			s = link_find(&w->links, a->ino);
+		if (s && s->ino) {
+			ent->type = TAROUT_HARDLINK;
+			ent->linkname = s->path;
+			ent->linklen = strlen(s->path);
+			return 0;
+		}
+		if (a->nlink > 1)
+			rc = link_add(&w->links, a->ino, w->path, w->len);
+		if (!rc)
+			rc = fs->ops->data(fs, node, data);
+		if (!rc)
+			ent->data = *data;
+	}
+	return rc;
+}
+
+static int walk_dir(struct walk *w, struct vfs_node *dir);
+
+/* One child of w->dir: written, then walked if a directory. */
+static int visit(void *ctx, const char *name, size_t len)
+{
+	struct walk *w = ctx;
+	struct vfs_fs *fs = w->fs;
+	struct memfs_data *data = NULL;
+	struct tarout_entry ent;
+	struct vfs_node *node;
+	struct vfs_attr a;
+	size_t saved = w->len;
+	int rc;
+
+	rc = fs->ops->lookup(fs, w->dir, name, len, &node);
+	if (rc)
+		return err_set(w->e, rc, "cannot look up '%.*s'", (int)len, name);
+	rc = path_push(w, name, len);
+	if (!rc)
+		rc = fs->ops->getattr(fs, node, &a);
+	if (!rc && S_ISSOCK(a.mode))
+		goto out;	/* tar has no sockets (POSIX ustar typeflag) */
+	if (!rc)
+		rc = describe(w, node, &a, &ent, &data);
+	if (!rc)
+		rc = tarout_write(w->t, &ent, w->e);
+	memfs_data_put(data);
+	if (!rc && S_ISDIR(a.mode))
+		rc = walk_dir(w, node);
+out:
+	if (rc)
+		err_entry(w->e, w->path, w->len);
+	w->len = saved;
+	if (w->path)
+		w->path[saved] = '\0';
+	vfs_put(fs, node);
+	return rc;
+}
+
+static int walk_dir(struct walk *w, struct vfs_node *dir)
+{
+	struct vfs_node *saved = w->dir;
+	int rc;
+
+	w->dir = dir;
+	rc = w->fs->ops->readdir(w->fs, dir, visit, w);
+	w->dir = saved;
+	return rc;
+}
+
+int export_flat(struct vfs_fs *fs, struct tarout *t, struct err *e)
+{
+	struct walk w = { .fs = fs, .t = t, .e = e };
+	struct vfs_node *root;
+	int rc = fs->ops->root(fs, &root);
+
+	if (rc)
+		return err_set(e, rc, NULL);
+	rc = walk_dir(&w, root);
+	vfs_put(fs, root);
+	link_free(&w.links);
+	free(w.path);
+	return err_set(e, rc, NULL);
+}

@@ -1,0 +1,326 @@
+/*
+ * vfs_tree: whole-tree operations built on the ops table: copy (cp -R,
+ * cp -a), removal (rm -r), and rename with the fallback coreutils mv uses
+ * when rename(2) answers EXDEV (copy everything, then remove the source).
+ * They work by directory node and name, so no path length limits a tree's
+ * depth.
+ */
+#include "core/vfs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "layers/memfs.h"
+
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static int names_add(void *ctx, const char *name, size_t len)
+{
+	struct names *ns = ctx;
+
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? ns->cap * 2 : 16;
+		char **v = realloc(ns->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ns->v = v;
+		ns->cap = cap;
+	}
+	ns->v[ns->n] = strndup(name, len);
+	if (!ns->v[ns->n])
+		return -ENOMEM;
+	ns->n++;
+	return 0;
+}
+
+static void names_free(struct names *ns)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	free(ns->v);
+}
+
+/*
+ * The names in dir, copied out first: readdir's callback may not change
+ * the filesystem, and the caller is about to.
+ */
+static int list_names(struct vfs_fs *fs, struct vfs_node *dir,
+		      struct names *ns)
+{
+	int rc;
+
+	memset(ns, 0, sizeof(*ns));
+	rc = fs->ops->readdir(fs, dir, names_add, ns);
+	if (rc)
+		names_free(ns);
+	return rc;
+}
+
+/* rm -r of name in dir. */
+static int remove_at(struct vfs_fs *fs, struct vfs_node *dir, const char *name)
+{
+	struct vfs_node *n;
+	struct vfs_attr a;
+	struct names ns;
+	int rc = fs->ops->lookup(fs, dir, name, strlen(name), &n);
+
+	if (rc)
+		return rc;
+	rc = fs->ops->getattr(fs, n, &a);
+	if (!rc && S_ISDIR(a.mode)) {
+		rc = list_names(fs, n, &ns);
+		if (!rc) {
+			for (size_t i = 0; !rc && i < ns.n; i++)
+				rc = remove_at(fs, n, ns.v[i]);
+			names_free(&ns);
+		}
+		if (!rc)
+			rc = fs->ops->rmdir(fs, dir, name, strlen(name));
+	} else if (!rc) {
+		rc = fs->ops->unlink(fs, dir, name, strlen(name));
+	}
+	vfs_put(fs, n);
+	return rc;
+}
+
+int vfs_remove_tree(struct vfs_fs *fs, const char *path)
+{
+	struct vfs_walk w;
+	int rc;
+
+	if (!fs->ops->unlink)
+		return -EROFS;
+	rc = vfs_walk(fs, path, 0, &w);
+	if (rc)
+		return rc;
+	if (!w.parent)
+		rc = -EBUSY;	/* the root */
+	else if (!strcmp(w.name, ".") || !strcmp(w.name, ".."))
+		rc = -EINVAL;
+	else
+		rc = remove_at(fs, w.parent, w.name);
+	vfs_walk_release(fs, &w);
+	return rc;
+}
+
+/* Copies made so far of multiply-linked files, to link again (cp -a). */
+struct copied {
+	struct copied_file {
+		uint64_t ino;		/* the source's vfs_attr.ino */
+		struct vfs_node *copy;	/* holds a reference */
+	} *v;
+	size_t n, cap;
+};
+
+struct copy {
+	struct vfs_fs *fs;
+	unsigned flags;
+	uid_t uid;
+	gid_t gid;
+	struct copied links;
+};
+
+static struct vfs_node *copied_find(struct copied *c, uint64_t ino)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].ino == ino)
+			return c->v[i].copy;
+	return NULL;
+}
+
+static int copied_add(struct copy *cp, uint64_t ino, struct vfs_node *copy)
+{
+	struct copied *c = &cp->links;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct copied_file *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n].ino = ino;
+	c->v[c->n++].copy = vfs_get(cp->fs, copy);
+	return 0;
+}
+
+static int copy_at(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
+		   const char *name);
+
+/* Content, xattrs and children of one new copy, then its time stamp. */
+static int copy_body(struct copy *cp, struct vfs_node *src,
+		     const struct vfs_attr *a, struct vfs_node *dst)
+{
+	struct vfs_fs *fs = cp->fs;
+	struct vfs_setattr sa = { .mask = VFS_SET_MTIME, .mtime = a->mtime };
+	struct memfs_data *d;
+	struct names ns;
+	int rc = 0;
+
+	if (S_ISREG(a->mode)) {
+		rc = fs->ops->data(fs, src, &d);
+		if (!rc) {
+			rc = vfs_setdata(fs, dst, d);
+			memfs_data_put(d);
+		}
+	}
+	if (!rc && (cp->flags & VFS_COPY_XATTRS)) {
+		const struct memfs_xattr *x;
+		uint32_t nx;
+
+		rc = fs->ops->listxattr(fs, src, &x, &nx);
+		/* As cp -a: an xattr the target refuses is not fatal. */
+		for (uint32_t i = 0; !rc && i < nx; i++)
+			vfs_setxattr(fs, dst, x[i].name, x[i].value, x[i].len);
+	}
+	if (!rc && S_ISDIR(a->mode) && !(rc = list_names(fs, src, &ns))) {
+		for (size_t i = 0; !rc && i < ns.n; i++) {
+			struct vfs_node *c;
+
+			rc = fs->ops->lookup(fs, src, ns.v[i], strlen(ns.v[i]),
+					     &c);
+			if (!rc) {
+				rc = copy_at(cp, c, dst, ns.v[i]);
+				vfs_put(fs, c);
+			}
+		}
+		names_free(&ns);
+	}
+	/* Last, as cp does: making the children changed a directory's. */
+	if (!rc && (cp->flags & VFS_COPY_TIMES))
+		rc = vfs_setattr(fs, dst, &sa);
+	return rc;
+}
+
+/*
+ * cp -a's chown, then chmod (coreutils copy.c: set_owner, then the mode):
+ * chown drops setuid and setgid, the chmod after it puts them back, and a
+ * setgid parent's group gives way to the source's.
+ */
+static int copy_owner_mode(struct copy *cp, const struct vfs_attr *a,
+			   struct vfs_node *dst)
+{
+	struct vfs_setattr sa = { 0 };
+
+	if (cp->flags & VFS_COPY_OWNER) {
+		sa.mask |= VFS_SET_UID | VFS_SET_GID;
+		sa.uid = a->uid;
+		sa.gid = a->gid;
+	}
+	if ((cp->flags & VFS_COPY_MODE) && !S_ISLNK(a->mode)) {
+		sa.mask |= VFS_SET_MODE;
+		sa.mode = a->mode;
+	}
+	return vfs_setattr(cp->fs, dst, &sa);
+}
+
+/* cp of src to the new name in dir. */
+static int copy_at(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
+		   const char *name)
+{
+	struct vfs_fs *fs = cp->fs;
+	struct vfs_create c = { .uid = cp->uid, .gid = cp->gid };
+	struct vfs_node *dst = NULL, *first;
+	struct vfs_attr a;
+	int rc = fs->ops->getattr(fs, src, &a);
+
+	if (rc)
+		return rc;
+	if ((cp->flags & VFS_COPY_LINKS) && !S_ISDIR(a.mode) && a.nlink > 1 &&
+	    (first = copied_find(&cp->links, a.ino)))
+		return fs->ops->link(fs, first, dir, name, strlen(name));
+	c.mode = a.mode & (cp->flags & VFS_COPY_MODE ? ~(mode_t)0
+						      : (S_IFMT | 0777));
+	if (cp->flags & VFS_COPY_OWNER) {
+		c.uid = a.uid;
+		c.gid = a.gid;
+	}
+	c.rdev = a.rdev;
+	if (S_ISLNK(a.mode))
+		rc = fs->ops->readlink(fs, src, &c.target, &c.target_len);
+	if (!rc)
+		rc = fs->ops->create(fs, dir, name, strlen(name), &c, &dst);
+	if (!rc && (cp->flags & (VFS_COPY_OWNER | VFS_COPY_MODE)))
+		rc = copy_owner_mode(cp, &a, dst);
+	if (!rc)
+		rc = copy_body(cp, src, &a, dst);
+	if (!rc && (cp->flags & VFS_COPY_LINKS) && !S_ISDIR(a.mode) &&
+	    a.nlink > 1)
+		rc = copied_add(cp, a.ino, dst);
+	vfs_put(fs, dst);
+	return rc;
+}
+
+int vfs_copy(struct vfs_fs *fs, struct vfs_node *src, const char *dst,
+	     unsigned flags, uid_t uid, gid_t gid)
+{
+	struct copy cp = { .fs = fs, .flags = flags, .uid = uid, .gid = gid };
+	struct vfs_walk w;
+	int rc;
+
+	if (!fs->ops->create)
+		return -EROFS;
+	rc = vfs_walk(fs, dst, VFS_PARENT, &w);
+	if (rc)
+		return rc;
+	if (w.node || !w.parent)
+		rc = -EEXIST;
+	else
+		rc = copy_at(&cp, src, w.parent, w.name);
+	if (rc && rc != -EEXIST)
+		remove_at(fs, w.parent, w.name);	/* what it made */
+	for (size_t i = 0; i < cp.links.n; i++)
+		vfs_put(fs, cp.links.v[i].copy);
+	free(cp.links.v);
+	vfs_walk_release(fs, &w);
+	return rc;
+}
+
+int vfs_rename(struct vfs_fs *fs, const char *oldpath, const char *newpath)
+{
+	struct vfs_walk o, n;
+	struct vfs_node *src;
+	int rc;
+
+	if (!fs->ops->rename)
+		return -EROFS;
+	rc = vfs_walk(fs, oldpath, 0, &o);
+	if (rc)
+		return rc;
+	rc = vfs_walk(fs, newpath, VFS_PARENT, &n);
+	if (rc)
+		goto out_old;
+	if (!o.parent || !n.parent)
+		rc = -EBUSY;
+	else if (!strcmp(o.name, ".") || !strcmp(o.name, "..") ||
+		 !strcmp(n.name, ".") || !strcmp(n.name, ".."))
+		rc = -EINVAL;
+	else
+		rc = fs->ops->rename(fs, o.parent, o.name, o.len, n.parent,
+				     n.name, n.len);
+	if (rc != -EXDEV)
+		goto out;
+	/* coreutils mv after EXDEV: the target (an empty directory, as
+	 * rename checked) goes, the copy keeps everything, then the
+	 * source goes. */
+	src = vfs_get(fs, o.node);
+	rc = n.node ? fs->ops->rmdir(fs, n.parent, n.name, n.len) : 0;
+	if (!rc)
+		rc = vfs_copy(fs, src, newpath, VFS_COPY_ALL, 0, 0);
+	if (!rc)
+		rc = remove_at(fs, o.parent, o.name);
+	vfs_put(fs, src);
+out:
+	vfs_walk_release(fs, &n);
+out_old:
+	vfs_walk_release(fs, &o);
+	return rc;
+}

@@ -1,0 +1,744 @@
+/*
+ * memfs: one layer as an in-memory filesystem (see memfs.h).
+ *
+ * Directories keep their children in an open-addressing hash table with
+ * linear probing and backward-shift deletion, so lookup, insert and remove
+ * are O(1) in a directory of any size; the sorted listing that readdir and
+ * the tar writer need is built once per change and cached.
+ */
+#include "layers/memfs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct memfs_dir {
+	struct memfs_dentry **slots;	/* cap entries, NULL = free */
+	uint32_t cap;			/* 0 or a power of two */
+	uint32_t count;
+	struct memfs_dentry **sorted;	/* count entries, or NULL: stale */
+};
+
+struct memfs {
+	struct memfs_dentry *root;
+	uint64_t next_ino;
+	size_t ndentries;
+};
+
+/* FNV-1a: cheap and good enough for file names. */
+static uint32_t name_hash(const char *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	return h;
+}
+
+/* --- sources and data ------------------------------------------------- */
+
+struct memfs_src *memfs_src_fd(int fd, uint64_t size)
+{
+	struct memfs_src *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		close(fd);
+		return NULL;
+	}
+	s->refs = 1;
+	s->fd = fd;
+	s->size = size;
+	return s;
+}
+
+struct memfs_src *memfs_src_mem(const void *buf, size_t len)
+{
+	struct memfs_src *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->mem = malloc(len ? len : 1);
+	if (!s->mem) {
+		free(s);
+		return NULL;
+	}
+	if (len)
+		memcpy(s->mem, buf, len);
+	s->refs = 1;
+	s->fd = -1;
+	s->size = len;
+	return s;
+}
+
+struct memfs_src *memfs_src_get(struct memfs_src *src)
+{
+	src->refs++;
+	return src;
+}
+
+void memfs_src_put(struct memfs_src *src)
+{
+	if (!src || --src->refs)
+		return;
+	if (src->fd >= 0)
+		close(src->fd);
+	free(src->mem);
+	free(src);
+}
+
+static struct memfs_data empty_data = { .refs = 1 };
+
+struct memfs_data *memfs_data_new(uint64_t size, uint32_t n)
+{
+	struct memfs_data *d;
+
+	d = malloc(sizeof(*d) + (size_t)n * sizeof(d->ext[0]));
+	if (!d)
+		return NULL;
+	d->refs = 1;
+	d->size = size;
+	d->n = 0;
+	return d;
+}
+
+void memfs_data_push(struct memfs_data *d, uint64_t off, uint64_t len,
+		     struct memfs_src *src, uint64_t src_off)
+{
+	struct memfs_extent *x = &d->ext[d->n++];
+
+	x->off = off;
+	x->len = len;
+	x->src = src ? memfs_src_get(src) : NULL;
+	x->src_off = src_off;
+}
+
+struct memfs_data *memfs_data_empty(void)
+{
+	return memfs_data_get(&empty_data);
+}
+
+struct memfs_data *memfs_data_get(struct memfs_data *d)
+{
+	d->refs++;
+	return d;
+}
+
+void memfs_data_put(struct memfs_data *d)
+{
+	if (!d || --d->refs || d == &empty_data)
+		return;
+	for (uint32_t i = 0; i < d->n; i++)
+		memfs_src_put(d->ext[i].src);
+	free(d);
+}
+
+int memfs_data_truncate(const struct memfs_data *d, uint64_t size,
+			struct memfs_data **out)
+{
+	struct memfs_data *nd = memfs_data_new(size, d->n);
+
+	if (!nd)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->n && d->ext[i].off < size; i++) {
+		const struct memfs_extent *x = &d->ext[i];
+		uint64_t len = x->len;
+
+		if (x->off + len > size)
+			len = size - x->off;
+		if (x->src)
+			memfs_data_push(nd, x->off, len, x->src, x->src_off);
+	}
+	*out = nd;
+	return 0;
+}
+
+int memfs_data_append(const struct memfs_data *d, struct memfs_src *src,
+		      uint64_t src_off, uint64_t len, struct memfs_data **out)
+{
+	struct memfs_data *nd = memfs_data_new(d->size + len, d->n + 1);
+
+	if (!nd)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->n; i++) {
+		const struct memfs_extent *x = &d->ext[i];
+
+		if (x->src)
+			memfs_data_push(nd, x->off, x->len, x->src, x->src_off);
+	}
+	if (len)
+		memfs_data_push(nd, d->size, len, src, src_off);
+	*out = nd;
+	return 0;
+}
+
+/* Reads len bytes of one extent's source; a short pread is -EIO. */
+static ssize_t src_read(const struct memfs_extent *x, uint64_t at, void *buf,
+			size_t len)
+{
+	size_t done = 0;
+
+	if (!x->src) {
+		memset(buf, 0, len);
+		return (ssize_t)len;
+	}
+	if (x->src->mem) {
+		memcpy(buf, x->src->mem + x->src_off + at, len);
+		return (ssize_t)len;
+	}
+	while (done < len) {
+		ssize_t r = pread(x->src->fd, (char *)buf + done, len - done,
+				  (off_t)(x->src_off + at + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;
+		done += (size_t)r;
+	}
+	return (ssize_t)len;
+}
+
+ssize_t memfs_data_read(const struct memfs_data *d, uint64_t off, void *buf,
+			size_t len)
+{
+	size_t done = 0;
+	uint32_t i = 0;
+
+	if (off >= d->size)
+		return 0;
+	if (len > d->size - off)
+		len = (size_t)(d->size - off);
+	while (done < len) {
+		uint64_t pos = off + done;
+		size_t n = len - done;
+		ssize_t r;
+
+		while (i < d->n && d->ext[i].off + d->ext[i].len <= pos)
+			i++;
+		if (i == d->n || d->ext[i].off > pos) {
+			/* A gap reads as zeros, up to the next extent. */
+			if (i < d->n && d->ext[i].off - pos < n)
+				n = (size_t)(d->ext[i].off - pos);
+			memset((char *)buf + done, 0, n);
+			done += n;
+			continue;
+		}
+		if (d->ext[i].off + d->ext[i].len - pos < n)
+			n = (size_t)(d->ext[i].off + d->ext[i].len - pos);
+		r = src_read(&d->ext[i], pos - d->ext[i].off,
+			     (char *)buf + done, n);
+		if (r < 0)
+			return r;
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+/* --- directories -------------------------------------------------------- */
+
+static struct memfs_dir *dir_new(void)
+{
+	return calloc(1, sizeof(struct memfs_dir));
+}
+
+static bool name_eq(const struct memfs_dentry *d, const char *name,
+		    size_t len, uint32_t h)
+{
+	return d->hash == h && d->namelen == len &&
+	       memcmp(d->name, name, len) == 0;
+}
+
+/* Inserts d into slots of capacity cap (a power of two, with room). */
+static void slots_put(struct memfs_dentry **slots, uint32_t cap,
+		      struct memfs_dentry *d)
+{
+	uint32_t i = d->hash & (cap - 1);
+
+	while (slots[i])
+		i = (i + 1) & (cap - 1);
+	slots[i] = d;
+}
+
+/* Keeps the load factor at most 1/2. */
+static int dir_grow(struct memfs_dir *dir)
+{
+	uint32_t cap = dir->cap ? dir->cap * 2 : 4;
+	struct memfs_dentry **slots;
+
+	if ((dir->count + 1) * 2 <= dir->cap)
+		return 0;
+	if (cap < dir->cap)
+		return -ENOMEM;
+	slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < dir->cap; i++)
+		if (dir->slots[i])
+			slots_put(slots, cap, dir->slots[i]);
+	free(dir->slots);
+	dir->slots = slots;
+	dir->cap = cap;
+	return 0;
+}
+
+static void dir_changed(struct memfs_dir *dir)
+{
+	free(dir->sorted);
+	dir->sorted = NULL;
+}
+
+/* Removes d from dir by backward-shift deletion (no tombstones). */
+static void dir_remove(struct memfs_dir *dir, struct memfs_dentry *d)
+{
+	uint32_t mask = dir->cap - 1;
+	uint32_t i = d->hash & mask;
+
+	while (dir->slots[i] != d)
+		i = (i + 1) & mask;
+	for (;;) {
+		uint32_t j = i, home;
+
+		dir->slots[i] = NULL;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (!dir->slots[j])
+				goto done;
+			home = dir->slots[j]->hash & mask;
+			/* Move j back to i unless its home lies in (i, j]. */
+			if (i <= j ? (home <= i || home > j)
+				   : (home <= i && home > j))
+				break;
+		}
+		dir->slots[i] = dir->slots[j];
+		i = j;
+	}
+done:
+	dir->count--;
+	dir_changed(dir);
+}
+
+struct memfs_dentry *memfs_lookup(const struct memfs_dentry *dir,
+				  const char *name, size_t len)
+{
+	const struct memfs_dir *t = dir->ino->u.dir;
+	uint32_t h, i;
+
+	if (!t->count)
+		return NULL;
+	h = name_hash(name, len);
+	for (i = h & (t->cap - 1); t->slots[i]; i = (i + 1) & (t->cap - 1))
+		if (name_eq(t->slots[i], name, len, h))
+			return t->slots[i];
+	return NULL;
+}
+
+size_t memfs_dir_count(const struct memfs_dentry *dir)
+{
+	return dir->ino->u.dir->count;
+}
+
+static int dentry_cmp(const void *a, const void *b)
+{
+	const struct memfs_dentry *x = *(struct memfs_dentry *const *)a;
+	const struct memfs_dentry *y = *(struct memfs_dentry *const *)b;
+	size_t n = x->namelen < y->namelen ? x->namelen : y->namelen;
+	int c = memcmp(x->name, y->name, n);
+
+	if (c)
+		return c;
+	return (x->namelen > y->namelen) - (x->namelen < y->namelen);
+}
+
+int memfs_readdir(struct memfs_dentry *dir, struct memfs_dentry ***list,
+		  size_t *n)
+{
+	struct memfs_dir *t = dir->ino->u.dir;
+	size_t k = 0;
+
+	if (!t->sorted && t->count) {
+		t->sorted = malloc(t->count * sizeof(*t->sorted));
+		if (!t->sorted)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < t->cap; i++)
+			if (t->slots[i])
+				t->sorted[k++] = t->slots[i];
+		qsort(t->sorted, k, sizeof(*t->sorted), dentry_cmp);
+	}
+	*list = t->sorted;
+	*n = t->count;
+	return 0;
+}
+
+/* --- inodes ---------------------------------------------------------- */
+
+int memfs_inode_new(struct memfs *fs, mode_t mode, const char *target,
+		    size_t len, struct memfs_inode **out)
+{
+	struct memfs_inode *ino = calloc(1, sizeof(*ino));
+
+	if (!ino)
+		return -ENOMEM;
+	ino->mode = mode;
+	ino->refs = 1;
+	ino->ino = ++fs->next_ino;
+	if (S_ISREG(mode)) {
+		ino->u.data = memfs_data_empty();
+	} else if (S_ISDIR(mode)) {
+		ino->u.dir = dir_new();
+		if (!ino->u.dir)
+			goto fail;
+	} else if (S_ISLNK(mode)) {
+		ino->u.target = malloc(len + 1);
+		if (!ino->u.target)
+			goto fail;
+		memcpy(ino->u.target, target, len);
+		ino->u.target[len] = '\0';
+		ino->target_len = len;
+	} else if (!S_ISCHR(mode) && !S_ISBLK(mode) && !S_ISFIFO(mode) &&
+		   !S_ISSOCK(mode)) {
+		free(ino);
+		return -EINVAL;
+	}
+	*out = ino;
+	return 0;
+fail:
+	free(ino);
+	return -ENOMEM;
+}
+
+struct memfs_inode *memfs_inode_get(struct memfs_inode *ino)
+{
+	ino->refs++;
+	return ino;
+}
+
+static void xattrs_free(struct memfs_inode *ino)
+{
+	for (uint32_t i = 0; i < ino->nxattrs; i++) {
+		free(ino->xattrs[i].name);
+		free(ino->xattrs[i].value);
+	}
+	free(ino->xattrs);
+	ino->xattrs = NULL;
+	ino->nxattrs = 0;
+}
+
+void memfs_inode_put(struct memfs_inode *ino)
+{
+	if (!ino || --ino->refs)
+		return;
+	if (S_ISREG(ino->mode)) {
+		memfs_data_put(ino->u.data);
+	} else if (S_ISDIR(ino->mode)) {
+		free(ino->u.dir->slots);
+		free(ino->u.dir->sorted);
+		free(ino->u.dir);
+	} else if (S_ISLNK(ino->mode)) {
+		free(ino->u.target);
+	}
+	xattrs_free(ino);
+	free(ino);
+}
+
+void memfs_inode_set_data(struct memfs_inode *ino, struct memfs_data *d)
+{
+	memfs_data_get(d);
+	memfs_data_put(ino->u.data);
+	ino->u.data = d;
+}
+
+/* --- dentries ----------------------------------------------------------- */
+
+static struct memfs_dentry *dentry_alloc(const char *name, size_t len)
+{
+	struct memfs_dentry *d = malloc(sizeof(*d) + len + 1);
+
+	if (!d)
+		return NULL;
+	d->parent = NULL;
+	d->ino = NULL;
+	d->flags = 0;
+	d->namelen = (uint16_t)len;
+	d->hash = name_hash(name, len);
+	memcpy(d->name, name, len);
+	d->name[len] = '\0';
+	return d;
+}
+
+int memfs_new(struct memfs **out)
+{
+	struct memfs *fs = calloc(1, sizeof(*fs));
+	int rc = -ENOMEM;
+
+	if (!fs)
+		return -ENOMEM;
+	fs->root = dentry_alloc("", 0);
+	if (!fs->root)
+		goto fail_fs;
+	rc = memfs_inode_new(fs, S_IFDIR | 0755, NULL, 0, &fs->root->ino);
+	if (rc)
+		goto fail_root;
+	fs->root->ino->nlink = 1;
+	fs->ndentries = 1;
+	*out = fs;
+	return 0;
+fail_root:
+	free(fs->root);
+fail_fs:
+	free(fs);
+	return rc;
+}
+
+struct memfs_dentry *memfs_root(struct memfs *fs)
+{
+	return fs->root;
+}
+
+size_t memfs_count(const struct memfs *fs)
+{
+	return fs->ndentries;
+}
+
+static int check_name(const char *name, size_t len)
+{
+	if (len > 255)
+		return -ENAMETOOLONG;
+	if (!len || memchr(name, '/', len) || memchr(name, '\0', len) ||
+	    (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
+		return -EINVAL;
+	return 0;
+}
+
+int memfs_link(struct memfs *fs, struct memfs_dentry *dir, const char *name,
+	       size_t len, struct memfs_inode *ino, struct memfs_dentry **out)
+{
+	struct memfs_dir *t = dir->ino->u.dir;
+	struct memfs_dentry *d;
+	int rc = check_name(name, len);
+
+	if (rc)
+		return rc;
+	if (memfs_lookup(dir, name, len))
+		return -EEXIST;
+	if (ino && S_ISDIR(ino->mode) && ino->nlink)
+		return -EMLINK;
+	rc = dir_grow(t);
+	if (rc)
+		return rc;
+	d = dentry_alloc(name, len);
+	if (!d)
+		return -ENOMEM;
+	d->parent = dir;
+	if (ino) {
+		d->ino = memfs_inode_get(ino);
+		ino->nlink++;
+	} else {
+		d->flags = MEMFS_D_WHITEOUT;
+	}
+	slots_put(t->slots, t->cap, d);
+	t->count++;
+	dir_changed(t);
+	fs->ndentries++;
+	if (out)
+		*out = d;
+	return 0;
+}
+
+/* Frees d and, for a directory, everything below it. */
+static void dentry_free(struct memfs *fs, struct memfs_dentry *d)
+{
+	struct memfs_inode *ino = d->ino;
+
+	if (ino && S_ISDIR(ino->mode)) {
+		struct memfs_dir *t = ino->u.dir;
+
+		for (uint32_t i = 0; i < t->cap; i++)
+			if (t->slots[i])
+				dentry_free(fs, t->slots[i]);
+		memset(t->slots, 0, t->cap * sizeof(*t->slots));
+		t->count = 0;
+		dir_changed(t);
+	}
+	if (ino) {
+		ino->nlink--;
+		memfs_inode_put(ino);
+	}
+	fs->ndentries--;
+	free(d);
+}
+
+void memfs_unlink(struct memfs *fs, struct memfs_dentry *d)
+{
+	dir_remove(d->parent->ino->u.dir, d);
+	dentry_free(fs, d);
+}
+
+void memfs_free(struct memfs *fs)
+{
+	if (!fs)
+		return;
+	dentry_free(fs, fs->root);
+	free(fs);
+}
+
+int memfs_move(struct memfs *fs, struct memfs_dentry *d,
+	       struct memfs_dentry *newdir, const char *newname, size_t len)
+{
+	struct memfs_dentry *nd, *p;
+	int rc = check_name(newname, len);
+
+	if (rc)
+		return rc;
+	if (memfs_lookup(newdir, newname, len))
+		return -EEXIST;
+	for (p = newdir; p; p = p->parent)
+		if (p == d)
+			return -EINVAL;
+	rc = dir_grow(newdir->ino->u.dir);
+	if (rc)
+		return rc;
+	nd = dentry_alloc(newname, len);
+	if (!nd)
+		return -ENOMEM;
+	nd->ino = d->ino;
+	nd->flags = d->flags;
+	nd->parent = newdir;
+	dir_remove(d->parent->ino->u.dir, d);
+	if (d->ino && S_ISDIR(d->ino->mode)) {
+		struct memfs_dir *t = d->ino->u.dir;
+
+		/* The name lives in the dentry: children follow the copy. */
+		for (uint32_t i = 0; i < t->cap; i++)
+			if (t->slots[i])
+				t->slots[i]->parent = nd;
+	}
+	free(d);
+	slots_put(newdir->ino->u.dir->slots, newdir->ino->u.dir->cap, nd);
+	newdir->ino->u.dir->count++;
+	dir_changed(newdir->ino->u.dir);
+	return 0;
+}
+
+/* --- xattrs --------------------------------------------------------------- */
+
+static int xattr_find(const struct memfs_inode *ino, const char *name,
+		      uint32_t *pos)
+{
+	uint32_t lo = 0, hi = ino->nxattrs;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ino->xattrs[mid].name, name);
+
+		if (!c) {
+			*pos = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return 0;
+}
+
+int memfs_xattr_set(struct memfs_inode *ino, const char *name,
+		    const void *value, size_t len)
+{
+	unsigned char *v = NULL;
+	struct memfs_xattr *x;
+	char *nm;
+	uint32_t pos;
+
+	if (len) {
+		v = malloc(len);
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, value, len);
+	}
+	if (xattr_find(ino, name, &pos)) {
+		free(ino->xattrs[pos].value);
+		ino->xattrs[pos].value = v;
+		ino->xattrs[pos].len = len;
+		return 0;
+	}
+	nm = strdup(name);
+	if (!nm)
+		goto fail_value;
+	x = realloc(ino->xattrs, (ino->nxattrs + 1) * sizeof(*x));
+	if (!x)
+		goto fail_name;
+	ino->xattrs = x;
+	memmove(&x[pos + 1], &x[pos], (ino->nxattrs - pos) * sizeof(*x));
+	x[pos].name = nm;
+	x[pos].value = v;
+	x[pos].len = len;
+	ino->nxattrs++;
+	return 0;
+fail_name:
+	free(nm);
+fail_value:
+	free(v);
+	return -ENOMEM;
+}
+
+const struct memfs_xattr *memfs_xattr_get(const struct memfs_inode *ino,
+					  const char *name)
+{
+	uint32_t pos;
+
+	return xattr_find(ino, name, &pos) ? &ino->xattrs[pos] : NULL;
+}
+
+int memfs_xattr_remove(struct memfs_inode *ino, const char *name)
+{
+	uint32_t pos;
+
+	if (!xattr_find(ino, name, &pos))
+		return -ENODATA;
+	free(ino->xattrs[pos].name);
+	free(ino->xattrs[pos].value);
+	memmove(&ino->xattrs[pos], &ino->xattrs[pos + 1],
+		(ino->nxattrs - pos - 1) * sizeof(ino->xattrs[0]));
+	ino->nxattrs--;
+	return 0;
+}
+
+int memfs_xattr_copy(struct memfs_inode *to, const struct memfs_inode *from)
+{
+	xattrs_free(to);
+	for (uint32_t i = 0; i < from->nxattrs; i++) {
+		const struct memfs_xattr *x = &from->xattrs[i];
+		int rc = memfs_xattr_set(to, x->name, x->value, x->len);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+char *memfs_path(const struct memfs_dentry *d)
+{
+	size_t len = 0;
+	const struct memfs_dentry *p;
+	char *s, *end;
+
+	for (p = d; p->parent; p = p->parent)
+		len += p->namelen + 1;
+	s = malloc(len ? len : 1);
+	if (!s)
+		return NULL;
+	end = s + (len ? len - 1 : 0);
+	*end = '\0';
+	for (p = d; p->parent; p = p->parent) {
+		end -= p->namelen;
+		memcpy(end, p->name, p->namelen);
+		if (end > s)
+			*--end = '/';
+	}
+	return s;
+}

@@ -1,0 +1,203 @@
+#!/bin/sh
+# run.sh -- the one test runner behind `make check`.
+#
+# Usage: sh tests/run.sh BUILD_DIR [FILTER...]
+#
+# Runs, in this order:
+#   1. every unit test binary BUILD_DIR/unit/test_* and BUILD_DIR/san/unit/test_*
+#      (cmocka); each binary's tests are counted from its "[  PASSED  ] N test(s)."
+#      and "[  FAILED  ] N test(s)" lines; a binary that crashes, times out or
+#      exits non-zero without a failure count counts as one failed test;
+#   2. every CLI test tests/cli/*.sh twice: with ./overtar and with
+#      BUILD_DIR/overtar-san (ASan/UBSan: leaks and UB are failures);
+#   3. every kernel conformance test tests/conformance/*.sh with ./overtar
+#      (they need root and overlayfs, and skip otherwise).
+# FILTERs (substrings of a test's name, e.g. "whiteout" or "unit/") run only
+# the tests whose name contains one of them.
+#
+# A CLI or conformance test is a POSIX sh script, run as `sh TEST` with its
+# working directory a fresh `mktemp -d` (removed afterwards; KEEP_TMP=1 keeps
+# it), stdin /dev/null, and in its environment:
+#   OVERTAR   absolute path of the binary under test
+#   TESTDATA  absolute path of testdata/
+#   TESTS     absolute path of tests/ (helpers in tests/cli/lib)
+#   SHARED    absolute path of ../shared
+#   CANON     absolute path of ../shared/bench/canonical-list.py
+#   VARIANT   "plain" or "asan"
+# It exits 0 (pass), 77 (skip: prints "SKIP: reason") or anything else (fail).
+#
+# Prints one line per test (PASS/FAIL/SKIP NAME [(asan)]), the output of each
+# failed test indented under it, and last exactly one line
+#   N passed, M failed          or          N passed, M failed, K skipped
+# Exits 1 if anything failed, else 0.
+set -u
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+[ $# -ge 1 ] || { echo "usage: sh tests/run.sh BUILD_DIR [FILTER...]" >&2; exit 2; }
+build=$1
+shift
+case $build in /*) ;; *) build=$repo/$build ;; esac
+filters=$*
+
+LC_ALL=C
+export LC_ALL
+OVERTAR_PLAIN=$repo/overtar
+OVERTAR_SAN=$build/overtar-san
+TESTDATA=$repo/testdata
+TESTS=$repo/tests
+SHARED=$(cd "$repo/../shared" 2>/dev/null && pwd) || SHARED=$repo/../shared
+CANON=$SHARED/bench/canonical-list.py
+export TESTDATA TESTS SHARED CANON
+SAN_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
+UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
+CLI_TIMEOUT=${CLI_TIMEOUT:-120}
+
+npass=0
+nfail=0
+nskip=0
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/overtar-check.XXXXXX") || exit 1
+trap 'rm -rf "$scratch"' EXIT
+trap 'exit 130' INT TERM HUP
+
+if command -v timeout >/dev/null 2>&1; then
+	with_timeout() { t=$1; shift; timeout -k 5 "$t" "$@"; }
+else
+	with_timeout() { shift; "$@"; }
+fi
+
+# selected NAME: true if no filter is given or NAME contains one of them.
+selected() {
+	[ -z "$filters" ] && return 0
+	for f in $filters; do
+		case $1 in *"$f"*) return 0 ;; esac
+	done
+	return 1
+}
+
+# show FILE: the output of a failed test, indented (at most 200 lines).
+show() {
+	if [ -s "$1" ]; then
+		n=$(wc -l <"$1")
+		sed -n '1,200s/^/    /p' "$1"
+		[ "$n" -le 200 ] || echo "    ... ($((n - 200)) more lines)"
+	fi
+}
+
+# sum_of REGEX FILE: the sum of the first number of every line matching
+# REGEX (a sed BRE whose \1 is that number).
+sum_of() {
+	sed -n "s/$1/\\1/p" "$2" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# run_unit BIN LABEL SUFFIX [ENV...]
+run_unit() {
+	bin=$1 label=$2 suffix=$3
+	shift 3
+	out=$scratch/out
+	# cmocka prints its summary on stderr, the rest on stdout
+	(cd "$scratch" && with_timeout "$UNIT_TIMEOUT" env "$@" \
+		CMOCKA_MESSAGE_OUTPUT=STDOUT "$bin") >"$out" 2>&1 </dev/null
+	rc=$?
+	p=$(sum_of '^\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*' "$out")
+	f=$(sum_of '^\[  FAILED  \] \([0-9][0-9]*\) test(s).*' "$out")
+	s=$(sum_of '^\[  SKIPPED \] \([0-9][0-9]*\) test(s).*' "$out")
+	why=
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		case $rc in
+		124|137) why="timed out after ${UNIT_TIMEOUT}s" ;;
+		*) if [ "$rc" -gt 128 ]; then why="crashed (signal $((rc - 128)))"
+		   else why="exit status $rc"; fi ;;
+		esac
+	elif ! grep -q '^\[  PASSED  \]' "$out"; then
+		f=$((f + 1))
+		why="no cmocka summary"
+	fi
+	npass=$((npass + p))
+	nfail=$((nfail + f))
+	nskip=$((nskip + s))
+	if [ "$f" -gt 0 ]; then
+		echo "FAIL $label$suffix: $f failed, $p passed${why:+ ($why)}"
+		show "$out"
+	else
+		if [ "$s" -gt 0 ]; then
+			echo "PASS $label$suffix: $p test(s), $s skipped"
+		else
+			echo "PASS $label$suffix: $p test(s)"
+		fi
+	fi
+}
+
+# run_script TEST LABEL SUFFIX OVERTAR VARIANT [ENV...]
+run_script() {
+	t=$1 label=$2 suffix=$3 bin=$4 variant=$5
+	shift 5
+	out=$scratch/out
+	if [ ! -x "$bin" ]; then
+		nfail=$((nfail + 1))
+		echo "FAIL $label$suffix: '$bin' not built"
+		return
+	fi
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/overtar-test.XXXXXX") || exit 1
+	(cd "$dir" && with_timeout "$CLI_TIMEOUT" env "$@" OVERTAR="$bin" \
+		VARIANT="$variant" sh "$t") >"$out" 2>&1 </dev/null
+	rc=$?
+	case $rc in
+	0)
+		npass=$((npass + 1))
+		echo "PASS $label$suffix"
+		;;
+	77)
+		nskip=$((nskip + 1))
+		reason=$(sed -n 's/^SKIP: //p' "$out" | head -n 1)
+		echo "SKIP $label$suffix${reason:+: $reason}"
+		;;
+	*)
+		nfail=$((nfail + 1))
+		case $rc in 124|137) echo "FAIL $label$suffix (timed out after ${CLI_TIMEOUT}s)" ;;
+		*) echo "FAIL $label$suffix (exit status $rc)" ;; esac
+		show "$out"
+		;;
+	esac
+	if [ "${KEEP_TMP:-0}" = 1 ]; then
+		echo "    (kept $dir)"
+	else
+		rm -rf "$dir"
+	fi
+}
+
+# 1. unit tests
+for bin in "$build"/unit/test_* "$build"/san/unit/test_*; do
+	[ -f "$bin" ] && [ -x "$bin" ] || continue
+	case ${bin##*/} in *.*) continue ;; esac
+	name=unit/${bin##*/}
+	selected "$name" || continue
+	case $bin in
+	"$build"/san/*) run_unit "$bin" "$name" " (asan)" $SAN_ENV ;;
+	*) run_unit "$bin" "$name" "" ;;
+	esac
+done
+
+# 2. CLI tests, plain then sanitized
+for t in "$repo"/tests/cli/*.sh; do
+	[ -f "$t" ] || continue
+	name=cli/$(basename "$t" .sh)
+	selected "$name" || continue
+	run_script "$t" "$name" "" "$OVERTAR_PLAIN" plain
+	run_script "$t" "$name" " (asan)" "$OVERTAR_SAN" asan $SAN_ENV
+done
+
+# 3. kernel conformance tests
+for t in "$repo"/tests/conformance/*.sh; do
+	[ -f "$t" ] || continue
+	name=conformance/$(basename "$t" .sh)
+	selected "$name" || continue
+	run_script "$t" "$name" "" "$OVERTAR_PLAIN" plain
+done
+
+if [ "$nskip" -gt 0 ]; then
+	echo "$npass passed, $nfail failed, $nskip skipped"
+else
+	echo "$npass passed, $nfail failed"
+fi
+[ "$nfail" -eq 0 ]
