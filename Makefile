@@ -23,8 +23,11 @@ LIBS := -larchive -lz -lzstd -pthread
 # Each folder's objects.
 LAYERS_SRC := $(sort $(wildcard layers/*.c))
 CORE_SRC := $(sort $(wildcard core/*.c))
-CMD_SRC := $(sort $(wildcard cmd/*.c))
-LIB_SRC := $(LAYERS_SRC) $(CORE_SRC) $(filter-out cmd/main.c,$(CMD_SRC))
+# The script interpreter is a library too (unit-tested); the rest of cmd/
+# is the CLI around it.
+SCRIPT_SRC := $(sort $(wildcard cmd/script*.c))
+CLI_SRC := $(filter-out $(SCRIPT_SRC),$(sort $(wildcard cmd/*.c)))
+LIB_SRC := $(LAYERS_SRC) $(CORE_SRC) $(SCRIPT_SRC)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 B := build
@@ -38,7 +41,10 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 all: overtar
 
-overtar: $(LIB_OBJ) $(B)/cmd/main.o
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
+SAN_CLI_OBJ := $(CLI_SRC:%.c=$(B)/san/%.o)
+
+overtar: $(LIB_OBJ) $(CLI_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/%.o: %.c $(wildcard */*.h)
@@ -49,7 +55,7 @@ $(B)/san/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -c -o $@ $<
 
-$(B)/overtar-san: $(SAN_OBJ) $(B)/san/cmd/main.o
+$(B)/overtar-san: $(SAN_OBJ) $(SAN_CLI_OBJ)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LIBS)
 
 # Unit tests: one binary per tests/unit/test_*.c, linked with the engine.
@@ -95,7 +101,7 @@ bench: all
 	@sh tests/bench/bench.sh ./overtar
 
 conformance: all
-	@python3 tests/conformance/run.py --overtar ./overtar --seeds $(or $(SEEDS),100)
+	@sh tests/run.sh $(B) conformance/
 
 clean:
 	rm -rf $(B) overtar

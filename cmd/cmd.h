@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "core/err.h"
 #include "layers/sink.h"
@@ -26,6 +27,7 @@ struct cmd_struct {
 /* Exit statuses: failures 1, usage errors 2 (git's run_builtin). */
 enum { CMD_OK = 0, CMD_FAIL = 1, CMD_USAGE = 2 };
 
+int cmd_build(int argc, char **argv);
 int cmd_flatten(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
@@ -54,6 +56,7 @@ struct cmd_layer_opts {
 	bool keep_dirlinks;
 	bool writable;
 	const char *spool_dir;
+	struct timespec now;	/* what mutations stamp; 0: the clock */
 };
 
 /*

@@ -8,6 +8,25 @@
 #include "cmd/cmd.h"
 
 static const struct cmd_struct commands[] = {
+	{ "build", cmd_build,
+	  "apply an edit script through the overlay; write a tree or a layer",
+	  "usage: overtar build (-f SCRIPT | -e COMMAND)... [-o OUT]\n"
+	  "                     [-z none|gzip|zstd] [--emit flat|layer]\n"
+	  "                     [--whiteouts oci|overlayfs] [--mtime EPOCH]\n"
+	  "                     [--keep-dirlinks] LAYER...\n"
+	  "\n"
+	  "  -f, --file SCRIPT   run the commands of SCRIPT (overtar-script(5))\n"
+	  "  -e COMMAND          run COMMAND; -f and -e run in the order given\n"
+	  "  -o, --output OUT    write to OUT (default: stdout, not a tty)\n"
+	  "  -z, --compress C    none, gzip or zstd (default: from OUT's name)\n"
+	  "  --emit flat         the whole edited tree (default)\n"
+	  "  --emit layer        only the changes: a layer to append\n"
+	  "  --whiteouts STYLE   oci (.wh. files, default) or overlayfs\n"
+	  "                      (char 0/0, trusted.overlay.opaque)\n"
+	  "  --mtime EPOCH       time stamped on what the script changes, and\n"
+	  "                      a clamp for newer times (default:\n"
+	  "                      SOURCE_DATE_EPOCH, else the current time)\n"
+	  "  --keep-dirlinks     as for flatten\n" },
 	{ "flatten", cmd_flatten,
 	  "write the merged tree of a stack of layers as one tar",
 	  "usage: overtar flatten [-o OUT] [-z none|gzip|zstd] "

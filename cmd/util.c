@@ -179,7 +179,9 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	if (stdins > 1)
 		return err_set(e, -EINVAL, "standard input ('-') given as a "
 			       "layer more than once");
-	clock_gettime(CLOCK_REALTIME, &oo.now);
+	oo.now = o->now;
+	if (!oo.now.tv_sec && !oo.now.tv_nsec)
+		clock_gettime(CLOCK_REALTIME, &oo.now);
 	pthread_mutex_init(&l.lock, NULL);
 	l.fs = calloc(n, sizeof(*l.fs));
 	l.errs = calloc(n, sizeof(*l.errs));

@@ -10,6 +10,10 @@
 
 #include "layers/memfs.h"
 #include "layers/tarout.h"
+#include "layers/whiteout.h"
+
+/* The content of a whiteout file: nothing. */
+static const struct memfs_data export_empty;
 
 /* First path written for each multiply-linked file, by vfs_attr.ino. */
 struct linkmap {
@@ -124,6 +128,27 @@ static enum tarout_type type_of(mode_t mode)
 	return TAROUT_FILE;
 }
 
+/*
+ * For a file with other names: the first one written stays a file and is
+ * remembered; a later one becomes a link to it (ent changed, returns 1).
+ */
+static int hardlink(struct walk *w, uint64_t id, uint32_t nlink,
+		    struct tarout_entry *ent)
+{
+	struct link_slot *s;
+
+	if (nlink < 2)
+		return 0;
+	s = link_find(&w->links, id);
+	if (s && s->ino) {
+		ent->type = TAROUT_HARDLINK;
+		ent->linkname = s->path;
+		ent->linklen = strlen(s->path);
+		return 1;
+	}
+	return link_add(&w->links, id, w->path, w->len);
+}
+
 /* Fills ent for node; takes a data reference into *data for files. */
 static int describe(struct walk *w, struct vfs_node *node,
 		    const struct vfs_attr *a, struct tarout_entry *ent,
@@ -145,24 +170,13 @@ static int describe(struct walk *w, struct vfs_node *node,
 	if (!rc && ent->type == TAROUT_SYMLINK)
 		rc = fs->ops->readlink(fs, node, &ent->linkname, &ent->linklen);
 	if (!rc && ent->type == TAROUT_FILE) {
-		struct link_slot *s = NULL;
-
-		if (a->nlink > 1)
-			s = link_find(&w->links, a->ino);
-		if (s && s->ino) {
-			ent->type = TAROUT_HARDLINK;
-			ent->linkname = s->path;
-			ent->linklen = strlen(s->path);
-			return 0;
-		}
-		if (a->nlink > 1)
-			rc = link_add(&w->links, a->ino, w->path, w->len);
+		rc = hardlink(w, a->ino, a->nlink, ent);
 		if (!rc)
 			rc = fs->ops->data(fs, node, data);
 		if (!rc)
 			ent->data = *data;
 	}
-	return rc;
+	return rc == 1 ? 0 : rc;
 }
 
 static int walk_dir(struct walk *w, struct vfs_node *dir);
@@ -227,5 +241,163 @@ int export_flat(struct vfs_fs *fs, struct tarout *t, struct err *e)
 	vfs_put(fs, root);
 	link_free(&w.links);
 	free(w.path);
+	return err_set(e, rc, NULL);
+}
+
+/* --- a layer: the upper memfs as a changeset ------------------------- */
+
+struct layer_walk {
+	struct walk w;
+	enum export_whiteouts style;
+	struct timespec now;
+};
+
+/* Pushes ".wh." + name, the OCI spelling of a whiteout, onto the path. */
+static int push_wh(struct walk *w, const char *name, size_t len)
+{
+	char *s = malloc(WH_PREFIX_LEN + len);
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	memcpy(s, WH_PREFIX, WH_PREFIX_LEN);
+	memcpy(s + WH_PREFIX_LEN, name, len);
+	rc = path_push(w, s, WH_PREFIX_LEN + len);
+	free(s);
+	return rc;
+}
+
+/* A whiteout for name in the current directory, in the chosen spelling. */
+static int write_whiteout(struct layer_walk *lw, const char *name, size_t len)
+{
+	struct walk *w = &lw->w;
+	struct tarout_entry ent = { .mtime = lw->now };
+	size_t saved = w->len;
+	int rc;
+
+	if (lw->style == EXPORT_WH_OCI) {
+		/* OCI image-spec layer.md: an empty file ".wh.NAME". */
+		rc = push_wh(w, name, len);
+		ent.type = TAROUT_FILE;
+		ent.mode = 0644;
+		ent.data = &export_empty;
+	} else {
+		/* overlayfs.rst: a character device 0/0. */
+		rc = path_push(w, name, len);
+		ent.type = TAROUT_CHR;
+	}
+	ent.path = w->path;
+	ent.pathlen = w->len;
+	if (!rc)
+		rc = tarout_write(w->t, &ent, w->e);
+	if (rc)
+		err_entry(w->e, w->path, w->len);
+	w->len = saved;
+	if (w->path)
+		w->path[saved] = '\0';
+	return rc;
+}
+
+/* xattrs of ino plus trusted.overlay.opaque=y, for an overlayfs layer. */
+static int opaque_xattrs(const struct memfs_inode *ino,
+			 struct memfs_xattr **out, uint32_t *n)
+{
+	static const struct memfs_xattr opq = {
+		.name = WH_OVL_OPAQUE_XATTR, .value = (unsigned char *)"y",
+		.len = 1 };
+	uint32_t k = 0;
+	struct memfs_xattr *x = malloc((ino->nxattrs + 1) * sizeof(*x));
+
+	if (!x)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < ino->nxattrs; i++) {
+		if (k == i && strcmp(ino->xattrs[i].name, opq.name) > 0)
+			x[k++] = opq;
+		x[k++] = ino->xattrs[i];
+	}
+	if (k == ino->nxattrs)
+		x[k++] = opq;
+	*out = x;
+	*n = k;
+	return 0;
+}
+
+static int layer_dir(struct layer_walk *lw, struct memfs_dentry *dir);
+
+/* One real entry of the upper layer, and what is below it. */
+static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
+{
+	struct walk *w = &lw->w;
+	struct memfs_inode *ino = d->ino;
+	struct memfs_xattr *xs = NULL;
+	struct tarout_entry ent = { .type = type_of(ino->mode),
+				    .mode = ino->mode & 07777,
+				    .uid = ino->uid, .gid = ino->gid,
+				    .mtime = ino->mtime, .rdev = ino->rdev,
+				    .xattrs = ino->xattrs,
+				    .nxattrs = ino->nxattrs };
+	size_t saved = w->len;
+	int rc = path_push(w, d->name, d->namelen);
+
+	ent.path = w->path;
+	ent.pathlen = w->len;
+	if (!rc && S_ISLNK(ino->mode)) {
+		ent.linkname = ino->u.target;
+		ent.linklen = ino->target_len;
+	} else if (!rc && S_ISREG(ino->mode)) {
+		rc = hardlink(w, ino->ino, ino->nlink, &ent);
+		ent.data = rc == 1 ? NULL : ino->u.data;
+		rc = rc == 1 ? 0 : rc;
+	} else if (!rc && S_ISDIR(ino->mode) && lw->style == EXPORT_WH_OVL &&
+		   (ino->flags & MEMFS_I_OPAQUE)) {
+		rc = opaque_xattrs(ino, &xs, &ent.nxattrs);
+		ent.xattrs = xs;
+	}
+	if (!rc && !S_ISSOCK(ino->mode))
+		rc = tarout_write(w->t, &ent, w->e);
+	free(xs);
+	if (!rc && S_ISDIR(ino->mode))
+		rc = layer_dir(lw, d);
+	if (rc)
+		err_entry(w->e, w->path, w->len);
+	w->len = saved;
+	if (w->path)
+		w->path[saved] = '\0';
+	return rc;
+}
+
+/*
+ * A directory of the upper layer: its opaque marker, then its whiteouts,
+ * then its entries, so every marker stands before its siblings.
+ */
+static int layer_dir(struct layer_walk *lw, struct memfs_dentry *dir)
+{
+	struct memfs_dentry **list;
+	size_t n;
+	int rc = memfs_readdir(dir, &list, &n);
+
+	if (!rc && dir->parent && (dir->ino->flags & MEMFS_I_OPAQUE) &&
+	    lw->style == EXPORT_WH_OCI)
+		rc = write_whiteout(lw, WH_OPAQUE + WH_PREFIX_LEN,
+				    WH_OPAQUE_LEN - WH_PREFIX_LEN);
+	for (size_t i = 0; !rc && i < n; i++)
+		if (list[i]->flags & MEMFS_D_WHITEOUT)
+			rc = write_whiteout(lw, list[i]->name,
+					    list[i]->namelen);
+	for (size_t i = 0; !rc && i < n; i++)
+		if (!(list[i]->flags & MEMFS_D_WHITEOUT))
+			rc = layer_entry(lw, list[i]);
+	return rc;
+}
+
+int export_layer(struct memfs *upper, enum export_whiteouts style,
+		 struct timespec now, struct tarout *t, struct err *e)
+{
+	struct layer_walk lw = { .w = { .t = t, .e = e }, .style = style,
+				 .now = now };
+	int rc = layer_dir(&lw, memfs_root(upper));
+
+	link_free(&lw.w.links);
+	free(lw.w.path);
 	return err_set(e, rc, NULL);
 }

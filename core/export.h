@@ -12,9 +12,12 @@
 #ifndef OVERTAR_EXPORT_H
 #define OVERTAR_EXPORT_H
 
+#include <time.h>
+
 #include "core/err.h"
 #include "core/vfs.h"
 
+struct memfs;
 struct tarout;
 
 /*
@@ -22,5 +25,20 @@ struct tarout;
  * Returns 0 or a negative errno with e naming the entry.
  */
 int export_flat(struct vfs_fs *fs, struct tarout *t, struct err *e);
+
+enum export_whiteouts {
+	EXPORT_WH_OCI,		/* .wh.NAME files, .wh..wh..opq markers */
+	EXPORT_WH_OVL,		/* char devices 0/0, trusted.overlay.opaque */
+};
+
+/*
+ * Writes the changeset held by an overlay's upper layer: every entry in
+ * it (new, copied up, and the parents they need), whiteouts for removed
+ * names and opaque markers for directories removed and made again, each
+ * marker before its siblings. Whiteouts are stamped with now.
+ * Returns 0 or a negative errno with e naming the entry.
+ */
+int export_layer(struct memfs *upper, enum export_whiteouts style,
+		 struct timespec now, struct tarout *t, struct err *e);
 
 #endif

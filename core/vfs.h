@@ -233,6 +233,29 @@ enum vfs_copy_flags {
 int vfs_copy(struct vfs_fs *fs, struct vfs_node *src, const char *dst,
 	     unsigned flags, uid_t uid, gid_t gid);
 
+/* The names of a directory, copied out. */
+struct vfs_names {
+	char **v;
+	size_t n, cap;
+};
+
+/*
+ * The names in dir, in byte order, copied out so that the caller may
+ * change the filesystem while going through them (readdir's callback may
+ * not). 0 or a negative errno; free with vfs_names_free.
+ */
+int vfs_list(struct vfs_fs *fs, struct vfs_node *dir, struct vfs_names *ns);
+void vfs_names_free(struct vfs_names *ns);
+
+/*
+ * Gives dst what flags keep of src, in cp -a's order (coreutils copy.c):
+ * owner, then mode (chown drops setuid and setgid; the chmod after puts
+ * them back), then xattrs (chown drops file capabilities), then the
+ * modification time. 0 or a negative errno.
+ */
+int vfs_copy_attrs(struct vfs_fs *fs, struct vfs_node *src,
+		   struct vfs_node *dst, unsigned flags);
+
 /*
  * Removes path and, for a directory, everything below it, as rm -r does:
  * children first, then the directory. 0 or a negative errno.

@@ -14,14 +14,9 @@
 
 #include "layers/memfs.h"
 
-struct names {
-	char **v;
-	size_t n, cap;
-};
-
 static int names_add(void *ctx, const char *name, size_t len)
 {
-	struct names *ns = ctx;
+	struct vfs_names *ns = ctx;
 
 	if (ns->n == ns->cap) {
 		size_t cap = ns->cap ? ns->cap * 2 : 16;
@@ -39,26 +34,23 @@ static int names_add(void *ctx, const char *name, size_t len)
 	return 0;
 }
 
-static void names_free(struct names *ns)
+void vfs_names_free(struct vfs_names *ns)
 {
 	for (size_t i = 0; i < ns->n; i++)
 		free(ns->v[i]);
 	free(ns->v);
+	memset(ns, 0, sizeof(*ns));
 }
 
-/*
- * The names in dir, copied out first: readdir's callback may not change
- * the filesystem, and the caller is about to.
- */
-static int list_names(struct vfs_fs *fs, struct vfs_node *dir,
-		      struct names *ns)
+int vfs_list(struct vfs_fs *fs, struct vfs_node *dir,
+		      struct vfs_names *ns)
 {
 	int rc;
 
 	memset(ns, 0, sizeof(*ns));
 	rc = fs->ops->readdir(fs, dir, names_add, ns);
 	if (rc)
-		names_free(ns);
+		vfs_names_free(ns);
 	return rc;
 }
 
@@ -67,18 +59,18 @@ static int remove_at(struct vfs_fs *fs, struct vfs_node *dir, const char *name)
 {
 	struct vfs_node *n;
 	struct vfs_attr a;
-	struct names ns;
+	struct vfs_names ns;
 	int rc = fs->ops->lookup(fs, dir, name, strlen(name), &n);
 
 	if (rc)
 		return rc;
 	rc = fs->ops->getattr(fs, n, &a);
 	if (!rc && S_ISDIR(a.mode)) {
-		rc = list_names(fs, n, &ns);
+		rc = vfs_list(fs, n, &ns);
 		if (!rc) {
 			for (size_t i = 0; !rc && i < ns.n; i++)
 				rc = remove_at(fs, n, ns.v[i]);
-			names_free(&ns);
+			vfs_names_free(&ns);
 		}
 		if (!rc)
 			rc = fs->ops->rmdir(fs, dir, name, strlen(name));
@@ -155,14 +147,13 @@ static int copied_add(struct copy *cp, uint64_t ino, struct vfs_node *copy)
 static int copy_at(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
 		   const char *name);
 
-/* Content, xattrs and children of one new copy, then its time stamp. */
+/* Content and children of one new copy. */
 static int copy_body(struct copy *cp, struct vfs_node *src,
 		     const struct vfs_attr *a, struct vfs_node *dst)
 {
 	struct vfs_fs *fs = cp->fs;
-	struct vfs_setattr sa = { .mask = VFS_SET_MTIME, .mtime = a->mtime };
 	struct memfs_data *d;
-	struct names ns;
+	struct vfs_names ns;
 	int rc = 0;
 
 	if (S_ISREG(a->mode)) {
@@ -172,16 +163,7 @@ static int copy_body(struct copy *cp, struct vfs_node *src,
 			memfs_data_put(d);
 		}
 	}
-	if (!rc && (cp->flags & VFS_COPY_XATTRS)) {
-		const struct memfs_xattr *x;
-		uint32_t nx;
-
-		rc = fs->ops->listxattr(fs, src, &x, &nx);
-		/* As cp -a: an xattr the target refuses is not fatal. */
-		for (uint32_t i = 0; !rc && i < nx; i++)
-			vfs_setxattr(fs, dst, x[i].name, x[i].value, x[i].len);
-	}
-	if (!rc && S_ISDIR(a->mode) && !(rc = list_names(fs, src, &ns))) {
+	if (!rc && S_ISDIR(a->mode) && !(rc = vfs_list(fs, src, &ns))) {
 		for (size_t i = 0; !rc && i < ns.n; i++) {
 			struct vfs_node *c;
 
@@ -192,34 +174,46 @@ static int copy_body(struct copy *cp, struct vfs_node *src,
 				vfs_put(fs, c);
 			}
 		}
-		names_free(&ns);
+		vfs_names_free(&ns);
 	}
-	/* Last, as cp does: making the children changed a directory's. */
-	if (!rc && (cp->flags & VFS_COPY_TIMES))
-		rc = vfs_setattr(fs, dst, &sa);
 	return rc;
 }
 
-/*
- * cp -a's chown, then chmod (coreutils copy.c: set_owner, then the mode):
- * chown drops setuid and setgid, the chmod after it puts them back, and a
- * setgid parent's group gives way to the source's.
- */
-static int copy_owner_mode(struct copy *cp, const struct vfs_attr *a,
-			   struct vfs_node *dst)
+int vfs_copy_attrs(struct vfs_fs *fs, struct vfs_node *src,
+		   struct vfs_node *dst, unsigned flags)
 {
 	struct vfs_setattr sa = { 0 };
+	struct vfs_attr a;
+	int rc = fs->ops->getattr(fs, src, &a);
 
-	if (cp->flags & VFS_COPY_OWNER) {
+	if (rc)
+		return rc;
+	if (flags & VFS_COPY_OWNER) {
 		sa.mask |= VFS_SET_UID | VFS_SET_GID;
-		sa.uid = a->uid;
-		sa.gid = a->gid;
+		sa.uid = a.uid;
+		sa.gid = a.gid;
 	}
-	if ((cp->flags & VFS_COPY_MODE) && !S_ISLNK(a->mode)) {
+	if ((flags & VFS_COPY_MODE) && !S_ISLNK(a.mode)) {
 		sa.mask |= VFS_SET_MODE;
-		sa.mode = a->mode;
+		sa.mode = a.mode;
 	}
-	return vfs_setattr(cp->fs, dst, &sa);
+	if (sa.mask)
+		rc = vfs_setattr(fs, dst, &sa);
+	if (!rc && (flags & VFS_COPY_XATTRS)) {
+		const struct memfs_xattr *x;
+		uint32_t nx;
+
+		rc = fs->ops->listxattr(fs, src, &x, &nx);
+		/* As cp -a: an xattr the target refuses is not fatal. */
+		for (uint32_t i = 0; !rc && i < nx; i++)
+			vfs_setxattr(fs, dst, x[i].name, x[i].value, x[i].len);
+	}
+	if (!rc && (flags & VFS_COPY_TIMES)) {
+		sa.mask = VFS_SET_MTIME;
+		sa.mtime = a.mtime;
+		rc = vfs_setattr(fs, dst, &sa);
+	}
+	return rc;
 }
 
 /* cp of src to the new name in dir. */
@@ -237,8 +231,11 @@ static int copy_at(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
 	if ((cp->flags & VFS_COPY_LINKS) && !S_ISDIR(a.mode) && a.nlink > 1 &&
 	    (first = copied_find(&cp->links, a.ino)))
 		return fs->ops->link(fs, first, dir, name, strlen(name));
-	c.mode = a.mode & (cp->flags & VFS_COPY_MODE ? ~(mode_t)0
-						      : (S_IFMT | 0777));
+	/* Without -p, cp creates with the source's permission bits: a file
+	 * loses setuid, setgid and sticky, a directory (made by mkdir(2))
+	 * keeps only sticky. */
+	c.mode = a.mode & (cp->flags & VFS_COPY_MODE ? ~(mode_t)0 :
+			   S_ISDIR(a.mode) ? (S_IFMT | 01777) : (S_IFMT | 0777));
 	if (cp->flags & VFS_COPY_OWNER) {
 		c.uid = a.uid;
 		c.gid = a.gid;
@@ -248,10 +245,10 @@ static int copy_at(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
 		rc = fs->ops->readlink(fs, src, &c.target, &c.target_len);
 	if (!rc)
 		rc = fs->ops->create(fs, dir, name, strlen(name), &c, &dst);
-	if (!rc && (cp->flags & (VFS_COPY_OWNER | VFS_COPY_MODE)))
-		rc = copy_owner_mode(cp, &a, dst);
 	if (!rc)
 		rc = copy_body(cp, src, &a, dst);
+	if (!rc)
+		rc = vfs_copy_attrs(fs, src, dst, cp->flags);
 	if (!rc && (cp->flags & VFS_COPY_LINKS) && !S_ISDIR(a.mode) &&
 	    a.nlink > 1)
 		rc = copied_add(cp, a.ino, dst);

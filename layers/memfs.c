@@ -558,7 +558,8 @@ static void dentry_free(struct memfs *fs, struct memfs_dentry *d)
 		for (uint32_t i = 0; i < t->cap; i++)
 			if (t->slots[i])
 				dentry_free(fs, t->slots[i]);
-		memset(t->slots, 0, t->cap * sizeof(*t->slots));
+		if (t->cap)
+			memset(t->slots, 0, t->cap * sizeof(*t->slots));
 		t->count = 0;
 		dir_changed(t);
 	}

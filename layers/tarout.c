@@ -472,10 +472,12 @@ int tarout_write(struct tarout *t, const struct tarout_entry *ent,
 	}
 	if (ent->type == TAROUT_FILE && size) {
 		r = write_data(t->sink, ent->data);
-		if (r) {
+		if (r == -EINVAL)
+			err_set(e, r, "content extents overlap or pass its size");
+		else if (r)
 			err_set(e, r, "cannot write content: %s", strerror(-r));
+		if (r)
 			goto fail;
-		}
 	}
 	return 0;
 

@@ -28,7 +28,8 @@ command -v zstd >/dev/null || {
 }
 mkdir -p "$out"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
 
 python3 - "$tmp" <<'EOF'
 import gzip

@@ -17,7 +17,7 @@
 #
 # A CLI or conformance test is a POSIX sh script, run as `sh TEST` with its
 # working directory a fresh `mktemp -d` (removed afterwards; KEEP_TMP=1 keeps
-# it), stdin /dev/null, and in its environment:
+# a copy in $TMPDIR/overtar-test.*), stdin /dev/null, and in its environment:
 #   OVERTAR   absolute path of the binary under test
 #   TESTDATA  absolute path of testdata/
 #   TESTS     absolute path of tests/ (helpers in tests/cli/lib)
@@ -57,7 +57,7 @@ nfail=0
 nskip=0
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/overtar-check.XXXXXX") || exit 1
 trap 'rm -rf "$scratch"' EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP PIPE
 
 if command -v timeout >/dev/null 2>&1; then
 	with_timeout() { t=$1; shift; timeout -k 5 "$t" "$@"; }
@@ -138,7 +138,8 @@ run_script() {
 		echo "FAIL $label$suffix: '$bin' not built"
 		return
 	fi
-	dir=$(mktemp -d "${TMPDIR:-/tmp}/overtar-test.XXXXXX") || exit 1
+	# under $scratch, so that an interrupted run leaves nothing behind
+	dir=$(mktemp -d "$scratch/test.XXXXXX") || exit 1
 	(cd "$dir" && with_timeout "$CLI_TIMEOUT" env "$@" OVERTAR="$bin" \
 		VARIANT="$variant" sh "$t") >"$out" 2>&1 </dev/null
 	rc=$?
@@ -160,10 +161,10 @@ run_script() {
 		;;
 	esac
 	if [ "${KEEP_TMP:-0}" = 1 ]; then
-		echo "    (kept $dir)"
-	else
-		rm -rf "$dir"
+		kept=$(mktemp -d "${TMPDIR:-/tmp}/overtar-test.XXXXXX") && cp -a "$dir/." "$kept/" \
+			&& echo "    (kept in $kept)"
 	fi
+	rm -rf "$dir"
 }
 
 # 1. unit tests

@@ -600,6 +600,55 @@ static void test_content_with_holes_from_fd_and_memory(void **state)
 	check_holey(&gz);
 }
 
+/* gzip(1) and zstd(1) turn the compressed archive back into the plain
+ * one, for any thread count. */
+static void test_compressed_output_matches_plain(void **state)
+{
+	static const struct sink_opts opts[] = {
+		{ .comp = SINK_GZIP, .threads = 1 },
+		{ .comp = SINK_GZIP, .threads = 3, .level = 9 },
+		{ .comp = SINK_ZSTD, .threads = 1 },
+		{ .comp = SINK_ZSTD, .threads = 4, .level = 19 },
+	};
+	size_t n = 3 << 20, i;
+	unsigned char *big = malloc(n);
+	struct memfs_src *src;
+	struct memfs_data *d;
+	struct tarout_entry ents[] = {
+		{ .type = TAROUT_DIR, .path = "d", .pathlen = 1, .mode = 0755 },
+		{ .type = TAROUT_FILE, .path = "d/big", .pathlen = 5,
+		  .mode = 0644, .mtime = { 1, 2 } },
+		{ .type = TAROUT_SYMLINK, .path = "d/l", .pathlen = 3,
+		  .mode = 0777, .linkname = "big", .linklen = 3 },
+	};
+	struct out plain, z;
+	char cmd[512];
+	FILE *f;
+
+	for (i = 0; i < n; i++)
+		big[i] = (unsigned char)(i % 251 ^ (i >> 12));
+	src = memfs_src_mem(big, n);
+	d = memfs_data_new(n + 1000, 1);
+	memfs_data_push(d, 500, n, src, 0);
+	memfs_src_put(src);
+	ents[1].data = d;
+	write_tar(ents, 3, &plain);
+	snprintf(cmd, sizeof(cmd), "%s/plain.tar", dir);
+	f = fopen(cmd, "wb");
+	assert_int_equal(fwrite(plain.buf, 1, plain.len, f), plain.len);
+	fclose(f);
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		write_tar_opts(ents, 3, &opts[i], &z);
+		free(z.buf);
+		snprintf(cmd, sizeof(cmd), "%s -dc < %s/out.tar | cmp -s - %s/plain.tar",
+			 opts[i].comp == SINK_GZIP ? "gzip" : "zstd -q", dir, dir);
+		assert_int_equal(system(cmd), 0);
+	}
+	free(plain.buf);
+	free(big);
+	memfs_data_put(d);
+}
+
 static void test_same_entries_same_bytes(void **state)
 {
 	static struct memfs_xattr xs[] = {
@@ -701,6 +750,25 @@ static void test_short_source_fails(void **state)
 	memfs_data_put(d);
 }
 
+static void test_overlapping_extents_fail(void **state)
+{
+	struct memfs_src *src = memfs_src_mem("abcdef", 6);
+	struct memfs_data *d = memfs_data_new(10, 2);
+	struct tarout_entry ent = {
+		.type = TAROUT_FILE, .path = "f", .pathlen = 1, .mode = 0644,
+	};
+	struct err e = { 0 };
+
+	memfs_data_push(d, 0, 6, src, 0);
+	memfs_data_push(d, 4, 6, src, 0);	/* breaks the invariant */
+	memfs_src_put(src);
+	ent.data = d;
+	assert_int_equal(write_bad(&ent, &e), -EINVAL);
+	assert_string_equal(e.entry, "f");
+	assert_non_null(strstr(e.msg, "extents"));
+	memfs_data_put(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -717,12 +785,14 @@ int main(void)
 		cmocka_unit_test(test_xattrs_binary_exact),
 		cmocka_unit_test(test_devices_and_fifo),
 		cmocka_unit_test(test_content_with_holes_from_fd_and_memory),
+		cmocka_unit_test(test_compressed_output_matches_plain),
 		cmocka_unit_test(test_same_entries_same_bytes),
 		cmocka_unit_test(test_finish_writes_two_zero_blocks),
 		cmocka_unit_test(test_huge_device_number_fails),
 		cmocka_unit_test(test_bad_nsec_fails),
 		cmocka_unit_test(test_xattr_name_with_equals_fails),
 		cmocka_unit_test(test_short_source_fails),
+		cmocka_unit_test(test_overlapping_extents_fail),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -11,9 +11,9 @@ set -u
 LIB=$TESTS/cli/lib
 SAMPLE=$TESTDATA/sample
 
-fail() { echo "FAIL: $*"; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
-note() { echo "# $*"; }
+fail() { printf 'FAIL: %s\n' "$*"; exit 1; }
+skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
+note() { printf '# %s\n' "$*"; }
 
 # flatten_sample [OPTION...]: overtar flatten OPTION... over the four sample
 # layers, base first.

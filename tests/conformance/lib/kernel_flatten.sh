@@ -40,7 +40,6 @@ list=$1; shift
 [ "$(id -u)" = 0 ] || skip "not root (mount, mknod and trusted.* xattrs need root)"
 grep -qw overlay /proc/filesystems 2>/dev/null || modprobe overlay 2>/dev/null || true
 grep -qw overlay /proc/filesystems 2>/dev/null || skip "no overlay filesystem in this kernel"
-command -v setfattr >/dev/null 2>&1 || true   # not needed: oci2ovl.py uses os.setxattr
 
 # /tmp, not /dev/shm: the layer directories need trusted.* and user.* xattrs.
 work=$(mktemp -d "${TMPDIR:-/tmp}/kernel-flatten.XXXXXX") || die "mktemp failed"
@@ -52,7 +51,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 
 # Does this filesystem keep trusted.* xattrs?
 touch "$work/probe"

@@ -1,0 +1,288 @@
+/*
+ * build: scripted edits through the overlay's write side, written as the
+ * whole edited tree (--emit flat) or as the changeset alone, a layer to
+ * append to the image (--emit layer).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "cmd/script.h"
+#include "core/export.h"
+#include "core/ovl.h"
+#include "layers/memfs.h"
+#include "layers/sink.h"
+#include "layers/tarout.h"
+
+enum build_long_opt {
+	OPT_EMIT = 256,
+	OPT_WHITEOUTS,
+	OPT_MTIME,
+	OPT_KEEP_DIRLINKS,
+	OPT_SPOOL_DIR,
+};
+
+static const struct option build_opts[] = {
+	{ "file", required_argument, NULL, 'f' },
+	{ "expression", required_argument, NULL, 'e' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "compress", required_argument, NULL, 'z' },
+	{ "emit", required_argument, NULL, OPT_EMIT },
+	{ "whiteouts", required_argument, NULL, OPT_WHITEOUTS },
+	{ "mtime", required_argument, NULL, OPT_MTIME },
+	{ "keep-dirlinks", no_argument, NULL, OPT_KEEP_DIRLINKS },
+	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One -f FILE or -e TEXT, in the order given. */
+struct build_script {
+	bool is_file;
+	const char *arg;
+};
+
+struct build_args {
+	struct build_script *scripts;
+	size_t nscripts;
+	const char *out;
+	enum sink_comp comp;
+	bool comp_given;
+	bool emit_layer;
+	enum export_whiteouts wh;
+	struct cmd_layer_opts lo;
+	struct timespec now;
+	bool clamp;
+};
+
+/* "SECONDS" or "SECONDS.FRACTION", as SOURCE_DATE_EPOCH. */
+static int parse_epoch(const char *s, struct timespec *ts)
+{
+	char *end;
+	long long v;
+	long ns = 0;
+	int digits = 0;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	if (*end == '.')
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			if (digits++ < 9)
+				ns = ns * 10 + (*end - '0');
+	while (digits && digits++ < 9)
+		ns *= 10;
+	if (*end)
+		return -EINVAL;
+	ts->tv_sec = (time_t)v;
+	ts->tv_nsec = ns;
+	return 0;
+}
+
+/* Reads a whole script file; caller frees *text. */
+static int read_file(const char *path, char **text, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0;
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EFBIG;
+	}
+	*text = malloc((size_t)st.st_size + 1);
+	while (*text && got < (size_t)st.st_size &&
+	       (n = read(fd, *text + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (!*text)
+		return -ENOMEM;
+	if (n < 0) {
+		free(*text);
+		return -EIO;
+	}
+	*len = got;
+	return 0;
+}
+
+/* Runs every script in order; stops at the first failure. */
+static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
+{
+	struct script_env env = { .fs = ovl_vfs(ovl), .now = a->now,
+				  .clamp = a->clamp,
+				  .spool_dir = a->lo.spool_dir };
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < a->nscripts; i++) {
+		const struct build_script *s = &a->scripts[i];
+		char *text = NULL, *dir = NULL;
+		size_t len = 0;
+
+		if (!s->is_file) {
+			rc = script_run(&env, "-e", s->arg, strlen(s->arg), ".",
+					e);
+			continue;
+		}
+		rc = read_file(s->arg, &text, &len);
+		if (rc) {
+			err_set(e, rc, "cannot read script: %s", strerror(-rc));
+			err_file(e, "script", s->arg);
+			break;
+		}
+		dir = strdup(s->arg);
+		rc = dir ? script_run(&env, s->arg, text, len, dirname(dir), e)
+			 : -ENOMEM;
+		free(dir);
+		free(text);
+	}
+	return rc;
+}
+
+/* Writes the result, flat or as a layer, and commits it. */
+static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
+{
+	struct sink *s;
+	struct tarout *t;
+	int rc = cmd_open_output("build", a->out, a->comp_given, a->comp, &s);
+
+	if (rc)
+		return rc;
+	t = tarout_new(s);
+	if (!t) {
+		sink_abort(s);
+		return cmd_report(&(struct err){ .code = -ENOMEM });
+	}
+	if (a->emit_layer)
+		rc = export_layer(ovl_layer(ovl, ovl_nlayers(ovl)), a->wh,
+				  a->now, t, e);
+	else
+		rc = export_flat(ovl_vfs(ovl), t, e);
+	if (!rc)
+		rc = tarout_finish(t, e);
+	tarout_free(t);
+	if (rc) {
+		sink_abort(s);
+		return cmd_report(e);
+	}
+	return sink_commit(s, e) ? cmd_report(e) : CMD_OK;
+}
+
+/* The options; a usage error returns CMD_USAGE after printing. */
+static int parse_args(int argc, char **argv, struct build_args *a)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:e:o:z:h", build_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+		case 'e':
+			a->scripts[a->nscripts].is_file = c == 'f';
+			a->scripts[a->nscripts++].arg = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'z':
+			if (cmd_parse_comp(optarg, &a->comp))
+				return cmd_usage("build", "unknown compression "
+						 "'%s'", optarg);
+			a->comp_given = true;
+			break;
+		case OPT_EMIT:
+			if (strcmp(optarg, "flat") && strcmp(optarg, "layer"))
+				return cmd_usage("build", "--emit takes flat or "
+						 "layer, not '%s'", optarg);
+			a->emit_layer = !strcmp(optarg, "layer");
+			break;
+		case OPT_WHITEOUTS:
+			if (strcmp(optarg, "oci") && strcmp(optarg, "overlayfs"))
+				return cmd_usage("build", "--whiteouts takes oci "
+						 "or overlayfs, not '%s'", optarg);
+			a->wh = strcmp(optarg, "oci") ? EXPORT_WH_OVL
+						      : EXPORT_WH_OCI;
+			break;
+		case OPT_MTIME:
+			if (parse_epoch(optarg, &a->now))
+				return cmd_usage("build", "--mtime takes seconds "
+						 "since the epoch, not '%s'", optarg);
+			a->clamp = true;
+			break;
+		case OPT_KEEP_DIRLINKS:
+			a->lo.keep_dirlinks = true;
+			break;
+		case OPT_SPOOL_DIR:
+			a->lo.spool_dir = optarg;
+			break;
+		case 'h':
+			return cmd_help(2, (char *[]){ "help", "build", NULL });
+		case ':':
+			return cmd_usage("build", "option '%s' needs a value",
+					 argv[optind - 1]);
+		default:
+			return cmd_usage("build", "unknown option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cmd_usage("build", "no layers given");
+	if (!a->clamp && sde) {
+		if (parse_epoch(sde, &a->now))
+			return cmd_usage("build", "SOURCE_DATE_EPOCH is not "
+					 "seconds since the epoch: '%s'", sde);
+		a->clamp = true;
+	}
+	if (!a->clamp)
+		clock_gettime(CLOCK_REALTIME, &a->now);
+	return CMD_OK;
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build_args a = { .wh = EXPORT_WH_OCI };
+	struct ovl *ovl = NULL;
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	a.scripts = calloc((size_t)argc, sizeof(*a.scripts));
+	if (!a.scripts)
+		return cmd_fail("out of memory");
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		goto out;
+	a.lo.writable = true;
+	a.lo.now = a.now;
+	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &a.lo,
+			    &ovl, &e);
+	if (rc) {
+		rc = cmd_report(&e);
+		goto out;
+	}
+	rc = run_scripts(&a, ovl, &e);
+	if (rc) {
+		char buf[1400];
+
+		/* The script's own format: SCRIPT:LINE: COMMAND: PATH: reason */
+		fprintf(stderr, "%s\n", err_format(&e, buf, sizeof(buf)));
+		rc = CMD_FAIL;
+		goto out;
+	}
+	rc = write_out(&a, ovl, &e);
+out:
+	ovl_free(ovl);
+	free(a.scripts);
+	return rc;
+}

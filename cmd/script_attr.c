@@ -1,0 +1,372 @@
+/*
+ * script_attr: the commands that change an entry in place: chmod, chown,
+ * touch, truncate, setxattr, rmxattr.
+ */
+#include "cmd/script_impl.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd/script_cmds.h"
+#include "layers/memfs.h"
+
+/* Applies sa to each path from the first index on. */
+static int set_each(struct script_ctx *c, size_t first, bool follow,
+		    const struct vfs_setattr *sa)
+{
+	struct vfs_fs *fs = c->env->fs;
+	int rc = 0;
+
+	for (size_t i = first; !rc && i < c->nargs; i++) {
+		struct vfs_node *n;
+
+		rc = vfs_resolve(fs, c->args[i], follow, &n);
+		if (!rc) {
+			rc = vfs_setattr(fs, n, sa);
+			vfs_put(fs, n);
+		}
+		script_fail(c, c->args[i], rc);
+	}
+	return rc;
+}
+
+int script_chmod(struct script_ctx *c)
+{
+	struct vfs_setattr sa = { .mask = VFS_SET_MODE };
+
+	if (script_parse_mode(c->args[0], &sa.mode))
+		return script_failf(c, NULL, -EINVAL, "invalid mode '%s'",
+				    c->args[0]);
+	return set_each(c, 1, true, &sa);
+}
+
+/*
+ * The id of name in the image's passwd or group file (field 3), and for
+ * passwd the login group (field 4). 0, -ENOENT, or a read error.
+ */
+static int lookup_id(struct vfs_fs *fs, const char *file, const char *name,
+		     unsigned long *id, unsigned long *gid)
+{
+	struct memfs_data *d = NULL;
+	struct vfs_node *n;
+	char *text = NULL, *line, *save;
+	ssize_t got;
+	int rc = vfs_resolve(fs, file, true, &n);
+
+	if (rc)
+		return -ENOENT;
+	rc = fs->ops->data(fs, n, &d);
+	vfs_put(fs, n);
+	if (rc || d->size > (64u << 20))
+		goto out;
+	text = malloc(d->size + 1);
+	rc = text ? 0 : -ENOMEM;
+	got = rc ? 0 : memfs_data_read(d, 0, text, d->size);
+	if (got < 0)
+		rc = (int)got;
+	if (rc)
+		goto out;
+	text[got] = '\0';
+	rc = -ENOENT;
+	for (line = strtok_r(text, "\n", &save); line && rc;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[4] = { line };
+
+		for (int k = 1; k < 4 && f[k - 1]; k++)
+			if ((f[k] = strchr(f[k - 1], ':')))
+				*f[k]++ = '\0';
+		if (!f[2] || strcmp(f[0], name))
+			continue;
+		*id = strtoul(f[2], NULL, 10);
+		if (gid && f[3])
+			*gid = strtoul(f[3], NULL, 10);
+		rc = 0;
+	}
+out:
+	free(text);
+	memfs_data_put(d);
+	return rc;
+}
+
+static bool numeric(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* OWNER[:GROUP]: numbers, or names from the image's own files. */
+static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
+{
+	char *spec = strdup(c->args[0]), *colon;
+	unsigned long uid = 0, gid = 0, login = 0;
+	int rc = spec ? 0 : -ENOMEM;
+
+	if (rc)
+		return rc;
+	colon = strchr(spec, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (*spec) {
+		sa->mask |= VFS_SET_UID;
+		if (numeric(spec))
+			uid = strtoul(spec, NULL, 10);
+		else if (lookup_id(c->env->fs, "/etc/passwd", spec, &uid,
+				   &login))
+			rc = script_failf(c, NULL, -EINVAL, "invalid user: "
+					  "'%s'", c->args[0]);
+	}
+	if (!rc && colon && *colon) {
+		sa->mask |= VFS_SET_GID;
+		if (numeric(colon))
+			gid = strtoul(colon, NULL, 10);
+		else if (lookup_id(c->env->fs, "/etc/group", colon, &gid, NULL))
+			rc = script_failf(c, NULL, -EINVAL, "invalid group: "
+					  "'%s'", c->args[0]);
+	} else if (!rc && colon && *spec) {
+		/* "user:" means the user's login group (chown(1)). */
+		sa->mask |= VFS_SET_GID;
+		gid = numeric(spec) ? uid : login;
+	}
+	if (!rc && (uid > 0xfffffffe || gid > 0xfffffffe))
+		rc = script_failf(c, NULL, -EINVAL, "invalid owner '%s'",
+				  c->args[0]);
+	sa->uid = (uid_t)uid;
+	sa->gid = (gid_t)gid;
+	free(spec);
+	return rc;
+}
+
+int script_chown(struct script_ctx *c)
+{
+	struct vfs_setattr sa = { 0 };
+	int rc = parse_owner(c, &sa);
+
+	return rc ? rc : set_each(c, 1, !script_opt(c, 'h'), &sa);
+}
+
+/* "@SECONDS[.FRACTION]", as touch -d accepts it. */
+static int parse_epoch(const char *s, struct timespec *ts)
+{
+	char *end;
+	long long sec;
+	long ns = 0;
+	int digits = 0;
+
+	if (*s++ != '@' || !*s)
+		return -EINVAL;
+	errno = 0;
+	sec = strtoll(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end == '.') {
+		for (end++; isdigit((unsigned char)*end); end++)
+			if (digits++ < 9)
+				ns = ns * 10 + (*end - '0');
+		while (digits++ < 9)
+			ns *= 10;
+	}
+	if (*end)
+		return -EINVAL;
+	if (sec < 0 && ns) {
+		/* -1.5 is 2 seconds before the epoch, plus half of one */
+		sec--;
+		ns = 1000000000L - ns;
+	}
+	ts->tv_sec = (time_t)sec;
+	ts->tv_nsec = ns;
+	return 0;
+}
+
+int script_touch(struct script_ctx *c)
+{
+	struct vfs_fs *fs = c->env->fs;
+	struct vfs_setattr sa = { .mask = VFS_SET_MTIME, .mtime = c->env->now };
+	struct vfs_create f = { .mode = S_IFREG | 0644 };
+	bool follow = !script_opt(c, 'h');
+	int rc = 0;
+
+	if (script_opt(c, 'd') && parse_epoch(c->val['d' - 'a'], &sa.mtime))
+		return script_failf(c, NULL, -EINVAL, "invalid date '%s'",
+				    c->val['d' - 'a']);
+	if (c->env->clamp && (sa.mtime.tv_sec > c->env->now.tv_sec ||
+			      (sa.mtime.tv_sec == c->env->now.tv_sec &&
+			       sa.mtime.tv_nsec > c->env->now.tv_nsec)))
+		sa.mtime = c->env->now;
+	for (size_t i = 0; !rc && i < c->nargs; i++) {
+		struct vfs_node *n;
+
+		rc = vfs_resolve(fs, c->args[i], follow, &n);
+		/* touch makes a missing file, but not with -h (touch.c) */
+		if (rc == -ENOENT && follow) {
+			struct vfs_walk w;
+
+			rc = vfs_walk(fs, c->args[i], VFS_PARENT | VFS_FOLLOW,
+				      &w);
+			if (!rc && !w.node)
+				rc = fs->ops->create(fs, w.parent, w.name,
+						     w.len, &f, &w.node);
+			n = rc ? NULL : vfs_get(fs, w.node);
+			vfs_walk_release(fs, &w);
+		}
+		if (!rc) {
+			rc = vfs_setattr(fs, n, &sa);
+			vfs_put(fs, n);
+		}
+		script_fail(c, c->args[i], rc);
+	}
+	return rc;
+}
+
+/* SIZE with an optional K, M, G, T (1024s) or KB, MB, GB, TB suffix. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end && (u = strchr(units, *end))) {
+		unsigned base = end[1] == 'B' ? 1000 : 1024;
+
+		if (end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "iB"))
+			return -EINVAL;
+		for (long k = 0; k <= u - units; k++) {
+			if (v > UINT64_MAX / base)
+				return -EINVAL;
+			v *= base;
+		}
+	} else if (*end) {
+		return -EINVAL;
+	}
+	if (v > (1ULL << 62))
+		return -EFBIG;
+	*out = v;
+	return 0;
+}
+
+int script_truncate(struct script_ctx *c)
+{
+	struct vfs_fs *fs = c->env->fs;
+	struct vfs_setattr sa = { .mask = VFS_SET_SIZE };
+	struct vfs_create f = { .mode = S_IFREG | 0644 };
+	const char *path = c->args[0];
+	struct vfs_walk w;
+	int rc;
+
+	if (!script_opt(c, 's') || parse_size(c->val['s' - 'a'], &sa.size))
+		return script_failf(c, NULL, -EINVAL, "invalid size '%s'",
+				    script_opt(c, 's') ? c->val['s' - 'a']
+						       : "");
+	rc = vfs_walk(fs, path, VFS_PARENT | VFS_FOLLOW, &w);
+	if (!rc && !w.node)
+		rc = fs->ops->create(fs, w.parent, w.name, w.len, &f, &w.node);
+	if (!rc)
+		rc = vfs_setattr(fs, w.node, &sa);
+	vfs_walk_release(fs, &w);	/* a failed walk left it empty */
+	return script_fail(c, path, rc);
+}
+
+static int b64val(char ch)
+{
+	const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789+/";
+	const char *p = ch ? strchr(t, ch) : NULL;
+
+	return p ? (int)(p - t) : -1;
+}
+
+/*
+ * A value as setfattr(1) reads one: 0x... hex, 0s... base64, else the
+ * bytes as given. Decodes into buf (at least len bytes); sets *out_len.
+ */
+static int decode_value(const char *s, size_t len, unsigned char *buf,
+			size_t *out_len)
+{
+	size_t n = 0;
+
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (len % 2)
+			return -EINVAL;
+		for (size_t i = 2; i < len; i += 2) {
+			char h[3] = { s[i], s[i + 1], 0 };
+			char *end;
+
+			if (!isxdigit((unsigned char)h[0]) ||
+			    !isxdigit((unsigned char)h[1]))
+				return -EINVAL;
+			buf[n++] = (unsigned char)strtoul(h, &end, 16);
+		}
+	} else if (len >= 2 && s[0] == '0' && (s[1] == 's' || s[1] == 'S')) {
+		unsigned acc = 0;
+		int bits = 0;
+
+		for (size_t i = 2; i < len && s[i] != '='; i++) {
+			int v = b64val(s[i]);
+
+			if (v < 0)
+				return -EINVAL;
+			acc = (acc << 6) | (unsigned)v;
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				buf[n++] = (unsigned char)(acc >> bits);
+			}
+		}
+	} else {
+		memcpy(buf, s, len);
+		n = len;
+	}
+	*out_len = n;
+	return 0;
+}
+
+int script_setxattr(struct script_ctx *c)
+{
+	struct vfs_fs *fs = c->env->fs;
+	const char *path = c->args[2];
+	unsigned char *value = malloc(c->lens[1] + 1);
+	struct vfs_node *n;
+	size_t len = 0;
+	int rc = value ? 0 : -ENOMEM;
+
+	if (!rc && decode_value(c->args[1], c->lens[1], value, &len))
+		rc = script_failf(c, NULL, -EINVAL, "invalid value '%s'",
+				  c->args[1]);
+	if (!rc && len > 65536)
+		rc = -E2BIG;
+	if (!rc)
+		rc = vfs_resolve(fs, path, !script_opt(c, 'h'), &n);
+	if (!rc) {
+		rc = vfs_setxattr(fs, n, c->args[0], value, len);
+		vfs_put(fs, n);
+	}
+	free(value);
+	return script_fail(c, path, rc);
+}
+
+int script_rmxattr(struct script_ctx *c)
+{
+	struct vfs_fs *fs = c->env->fs;
+	const char *path = c->args[1];
+	struct vfs_node *n;
+	int rc = vfs_resolve(fs, path, !script_opt(c, 'h'), &n);
+
+	if (!rc) {
+		rc = vfs_removexattr(fs, n, c->args[0]);
+		vfs_put(fs, n);
+	}
+	return script_fail(c, path, rc);
+}

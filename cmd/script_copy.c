@@ -1,0 +1,307 @@
+/*
+ * script_copy: the commands that move and copy trees: mv, cp, copy-in.
+ */
+#include "cmd/script_impl.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/script_cmds.h"
+#include "layers/memfs.h"
+
+/* Whether the file at path and the file src are one (stat's st_ino). */
+static bool same_file(struct vfs_fs *fs, const char *path,
+		      const struct vfs_attr *src)
+{
+	struct vfs_node *n;
+	struct vfs_attr a;
+	bool same = false;
+
+	if (!vfs_resolve(fs, path, false, &n)) {
+		same = !vfs_getattr(fs, n, &a) && a.ino == src->ino;
+		vfs_put(fs, n);
+	}
+	return same;
+}
+
+int script_mv(struct script_ctx *c)
+{
+	struct vfs_fs *fs = c->env->fs;
+	const char *src = c->args[0];
+	struct vfs_node *n;
+	struct vfs_attr a;
+	char *dst;
+	int rc = vfs_resolve(fs, src, false, &n);
+
+	if (rc)
+		return script_fail(c, src, rc);
+	rc = vfs_getattr(fs, n, &a);
+	vfs_put(fs, n);
+	if (!rc)
+		rc = script_target(c, src, c->args[1], &dst);
+	if (rc)
+		return script_fail(c, src, rc);
+	if (same_file(fs, dst, &a) && !strcmp(src, dst))
+		rc = script_failf(c, src, -EINVAL, "'%s' and '%s' are the "
+				  "same file", src, dst);
+	if (!rc)
+		rc = vfs_rename(fs, src, dst);
+	if (rc == -EINVAL)
+		rc = script_failf(c, src, rc, "cannot move to a subdirectory "
+				  "of itself, '%s'", dst);
+	if (rc == -EBUSY)
+		rc = script_failf(c, src, rc, "cannot move the root directory");
+	free(dst);
+	return script_fail(c, src, rc);
+}
+
+/* Whether the existing or new path dst lies inside the directory src. */
+static bool inside(struct vfs_fs *fs, const char *dst, const struct vfs_attr *src)
+{
+	struct vfs_node *n, *p;
+	struct vfs_walk w;
+	bool in = false;
+
+	if (vfs_walk(fs, dst, VFS_PARENT | VFS_FOLLOW, &w))
+		return false;
+	n = vfs_get(fs, w.node ? w.node : w.parent);
+	vfs_walk_release(fs, &w);
+	while (n && !in) {
+		struct vfs_attr a;
+
+		in = !vfs_getattr(fs, n, &a) && a.ino == src->ino;
+		if (fs->ops->parent(fs, n, &p) || p == n) {
+			vfs_put(fs, p == n ? p : NULL);
+			break;
+		}
+		vfs_put(fs, n);
+		n = p;
+	}
+	vfs_put(fs, n);
+	return in;
+}
+
+static int cp_to(struct script_ctx *c, struct vfs_node *src,
+		 const char *dst, unsigned flags);
+
+/* cp -r of a directory onto an existing one: the children merge. */
+static int cp_merge(struct script_ctx *c, struct vfs_node *src,
+		    struct vfs_node *dstn, const char *dst, unsigned flags)
+{
+	struct vfs_fs *fs = c->env->fs;
+	struct vfs_node *child;
+	struct vfs_names ns;
+	int rc = vfs_list(fs, src, &ns);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; !rc && i < ns.n; i++) {
+		char *p = script_join(dst, ns.v[i]);
+
+		rc = p ? fs->ops->lookup(fs, src, ns.v[i], strlen(ns.v[i]),
+					 &child) : -ENOMEM;
+		if (!rc) {
+			rc = cp_to(c, child, p, flags);
+			vfs_put(fs, child);
+		}
+		free(p);
+	}
+	vfs_names_free(&ns);
+	return rc ? rc : vfs_copy_attrs(fs, src, dstn, flags);
+}
+
+/* One file onto an existing one: its content, and with -a the rest. */
+static int cp_over(struct script_ctx *c, struct vfs_node *src,
+		   const struct vfs_attr *sa, struct vfs_node *dstn,
+		   const char *dst, unsigned flags)
+{
+	struct vfs_fs *fs = c->env->fs;
+	struct memfs_data *d;
+	int rc;
+
+	if (!S_ISREG(sa->mode)) {
+		/* cp -a of a link or a device replaces the name. */
+		rc = vfs_unlink(fs, dst);
+		return rc ? rc : vfs_copy(fs, src, dst, flags, 0, 0);
+	}
+	rc = fs->ops->data(fs, src, &d);
+	if (rc)
+		return rc;
+	rc = vfs_setdata(fs, dstn, d);
+	memfs_data_put(d);
+	return rc ? rc : vfs_copy_attrs(fs, src, dstn, flags);
+}
+
+/* cp of src to dst, which may exist. */
+static int cp_to(struct script_ctx *c, struct vfs_node *src,
+		 const char *dst, unsigned flags)
+{
+	struct vfs_fs *fs = c->env->fs;
+	struct vfs_attr sa, da;
+	struct vfs_node *dstn;
+	int rc = vfs_getattr(fs, src, &sa);
+
+	if (rc)
+		return rc;
+	rc = vfs_resolve(fs, dst, !S_ISDIR(sa.mode), &dstn);
+	if (rc == -ENOENT)
+		return script_fail(c, dst, vfs_copy(fs, src, dst, flags, 0, 0));
+	if (!rc)
+		rc = vfs_getattr(fs, dstn, &da);
+	if (!rc && da.ino == sa.ino)
+		rc = script_failf(c, dst, -EINVAL, "source and destination "
+				  "are the same file");
+	else if (!rc && S_ISDIR(sa.mode) && !S_ISDIR(da.mode))
+		rc = script_failf(c, dst, -ENOTDIR, "cannot overwrite "
+				  "non-directory with directory");
+	else if (!rc && S_ISDIR(sa.mode))
+		rc = cp_merge(c, src, dstn, dst, flags);
+	else if (!rc && S_ISDIR(da.mode))
+		rc = script_failf(c, dst, -EISDIR, "cannot overwrite "
+				  "directory with non-directory");
+	else if (!rc)
+		rc = cp_over(c, src, &sa, dstn, dst, flags);
+	vfs_put(fs, dstn);
+	return script_fail(c, dst, rc);
+}
+
+int script_cp(struct script_ctx *c)
+{
+	struct vfs_fs *fs = c->env->fs;
+	bool rec = script_opt(c, 'r') || script_opt(c, 'a');
+	unsigned flags = script_opt(c, 'a') ? VFS_COPY_ALL : 0;
+	const char *src = c->args[0];
+	struct vfs_node *n;
+	struct vfs_attr a;
+	char *dst = NULL;
+	/* Without -r, cp follows a symlink it is given; -r and -a copy it. */
+	int rc = vfs_resolve(fs, src, !rec, &n);
+
+	if (rc)
+		return script_fail(c, src, rc);
+	rc = vfs_getattr(fs, n, &a);
+	if (!rc && S_ISDIR(a.mode) && !rec)
+		rc = script_failf(c, src, -EISDIR, "-r not specified; "
+				  "omitting directory");
+	if (!rc)
+		rc = script_target(c, src, c->args[1], &dst);
+	if (!rc && S_ISDIR(a.mode) && inside(fs, dst, &a))
+		rc = script_failf(c, src, -EINVAL, "cannot copy a directory "
+				  "into itself, '%s'", dst);
+	if (!rc)
+		rc = cp_to(c, n, dst, flags);
+	vfs_put(fs, n);
+	free(dst);
+	return script_fail(c, src, rc);
+}
+
+static int copyin(struct script_ctx *c, const char *host, const char *dst);
+
+/* A host directory's entries, in byte order for a stable result. */
+static int copyin_dir(struct script_ctx *c, const char *host, const char *dst)
+{
+	struct dirent **list;
+	int n = scandir(host, &list, NULL, alphasort), rc = 0;
+
+	if (n < 0)
+		return script_fail(c, host, -errno);
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+		char *h, *d;
+
+		if (!rc && strcmp(name, ".") && strcmp(name, "..")) {
+			h = script_join(host, name);
+			d = script_join(dst, name);
+			rc = h && d ? copyin(c, h, d) : -ENOMEM;
+			free(h);
+			free(d);
+		}
+		free(list[i]);
+	}
+	free(list);
+	return rc;
+}
+
+/* A host regular file's content into dst, made if missing. */
+static int copyin_file(struct script_ctx *c, const char *host,
+		       const struct stat *st, const char *dst,
+		       const struct vfs_create *vc)
+{
+	struct vfs_fs *fs = c->env->fs;
+	struct memfs_data *d = NULL;
+	struct vfs_node *n = NULL;
+	int fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int rc = fd < 0 ? -errno : 0;
+
+	if (!rc)
+		rc = script_spool_data(c, fd, (uint64_t)st->st_size, &d);
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		return script_fail(c, host, rc);
+	rc = vfs_resolve(fs, dst, true, &n);
+	if (rc == -ENOENT)
+		rc = vfs_create(fs, dst, vc);
+	if (!rc && !n)
+		rc = vfs_resolve(fs, dst, true, &n);
+	if (!rc)
+		rc = vfs_setdata(fs, n, d);
+	vfs_put(fs, n);
+	memfs_data_put(d);
+	return script_fail(c, dst, rc);
+}
+
+/* copy-in of one host path to dst: owner 0:0, modes kept. */
+static int copyin(struct script_ctx *c, const char *host, const char *dst)
+{
+	struct vfs_create vc = { 0 };
+	struct stat st;
+	char target[4096];
+	ssize_t tl;
+	int rc;
+
+	if (lstat(host, &st))
+		return script_fail(c, host, -errno);
+	vc.mode = st.st_mode & (S_IFMT | 07777);
+	vc.rdev = st.st_rdev;
+	if (S_ISREG(st.st_mode))
+		return copyin_file(c, host, &st, dst, &vc);
+	if (S_ISSOCK(st.st_mode))
+		return 0;	/* tar has no sockets */
+	if (S_ISLNK(st.st_mode)) {
+		tl = readlink(host, target, sizeof(target));
+		if (tl < 0 || tl == (ssize_t)sizeof(target))
+			return script_fail(c, host, tl < 0 ? -errno
+							   : -ENAMETOOLONG);
+		vc.target = target;
+		vc.target_len = (size_t)tl;
+	}
+	rc = vfs_create(c->env->fs, dst, &vc);
+	if (rc == -EEXIST && S_ISDIR(st.st_mode))
+		rc = 0;		/* into an existing directory: merge */
+	if (rc)
+		return script_fail(c, dst, rc);
+	return S_ISDIR(st.st_mode) ? copyin_dir(c, host, dst) : 0;
+}
+
+int script_copy_in(struct script_ctx *c)
+{
+	const char *arg = c->args[0];
+	char *host, *dst = NULL;
+	int rc;
+
+	host = arg[0] == '/' ? strdup(arg) : script_join(c->basedir, arg);
+	if (!host)
+		return -ENOMEM;
+	rc = script_target(c, arg, c->args[1], &dst);
+	if (!rc)
+		rc = copyin(c, host, dst);
+	free(host);
+	free(dst);
+	return rc;
+}

@@ -1,0 +1,302 @@
+/*
+ * script_tree: the commands that make, fill and remove names: mkdir,
+ * write, append, mknod, rm, rmdir, ln. Each means what the coreutils
+ * command means run as root in a chroot (overtar-script(5)).
+ */
+#include "cmd/script_impl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "cmd/script_cmds.h"
+#include "layers/memfs.h"
+
+static int opt_mode(struct script_ctx *c, mode_t dflt, mode_t *out)
+{
+	*out = dflt;
+	if (script_opt(c, 'm') && script_parse_mode(c->val['m' - 'a'], out))
+		return script_failf(c, NULL, -EINVAL, "invalid mode '%s'",
+				    c->val['m' - 'a']);
+	return 0;
+}
+
+/*
+ * Creates path with mode; with -m and special bits, chmods after, as
+ * mkdir(1) and mknod(1) do since mkdir(2) and mknod(2) may drop them.
+ */
+static int create_at(struct script_ctx *c, const char *path,
+		     const struct vfs_create *vc)
+{
+	struct vfs_fs *fs = c->env->fs;
+	struct vfs_setattr sa = { .mask = VFS_SET_MODE, .mode = vc->mode };
+	struct vfs_node *n;
+	int rc = vfs_create(fs, path, vc);
+
+	if (rc || !script_opt(c, 'm') || !(vc->mode & 07000))
+		return script_fail(c, path, rc);
+	rc = vfs_resolve(fs, path, false, &n);
+	if (!rc) {
+		rc = vfs_setattr(fs, n, &sa);
+		vfs_put(fs, n);
+	}
+	return script_fail(c, path, rc);
+}
+
+/* mkdir -p: every missing component, parents 0755. */
+static int mkdir_p(struct script_ctx *c, const char *path, mode_t mode)
+{
+	struct vfs_create d = { .mode = S_IFDIR | 0755 };
+	char *buf = strdup(path);
+	size_t i = 0, n;
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	n = strlen(buf);
+	while (!rc && i < n) {
+		struct vfs_node *node;
+		struct vfs_attr a;
+		bool last;
+		char saved;
+
+		while (i < n && buf[i] == '/')
+			i++;
+		while (i < n && buf[i] != '/')
+			i++;
+		last = strspn(buf + i, "/") == n - i;
+		saved = buf[i];
+		buf[i] = '\0';
+		d.mode = S_IFDIR | (last ? mode : 0755);
+		rc = last ? create_at(c, buf, &d) : vfs_create(c->env->fs, buf, &d);
+		if (rc == -EEXIST) {
+			/* Fine if it is (or leads to) a directory. */
+			rc = vfs_resolve(c->env->fs, buf, true, &node);
+			if (!rc) {
+				rc = vfs_getattr(c->env->fs, node, &a);
+				vfs_put(c->env->fs, node);
+				if (!rc && !S_ISDIR(a.mode))
+					rc = -EEXIST;
+			}
+		}
+		buf[i] = saved;
+		if (last)
+			break;
+	}
+	if (rc)
+		c->errpath[0] = '\0';
+	free(buf);
+	return script_fail(c, path, rc);
+}
+
+int script_mkdir(struct script_ctx *c)
+{
+	mode_t mode;
+	int rc = opt_mode(c, 0755, &mode);
+
+	for (size_t i = 0; !rc && i < c->nargs; i++) {
+		struct vfs_create d = { .mode = S_IFDIR | mode };
+
+		rc = script_opt(c, 'p') ? mkdir_p(c, c->args[i], mode)
+					: create_at(c, c->args[i], &d);
+	}
+	return rc;
+}
+
+/* write and append: to the file path names, following a final symlink. */
+static int put_text(struct script_ctx *c, bool append)
+{
+	struct vfs_fs *fs = c->env->fs;
+	const char *path = c->args[0];
+	const char *text = c->input ? c->input : c->args[1];
+	size_t len = c->input ? c->input_len : c->lens[1];
+	struct vfs_create f = { .mode = S_IFREG };
+	struct memfs_data *old = NULL, *d = NULL;
+	struct vfs_walk w;
+	struct vfs_attr a;
+	mode_t mode;
+	int rc = opt_mode(c, 0644, &mode);
+
+	if (rc || (!c->input && c->nargs != 2) || (c->input && c->nargs != 1))
+		return rc ? rc : script_failf(c, NULL, -EINVAL, "usage: %s",
+					      c->cmd->usage);
+	f.mode |= mode;
+	rc = vfs_walk(fs, path, VFS_PARENT | VFS_FOLLOW, &w);
+	if (!rc && !w.node && w.trailing_slash)
+		rc = -EISDIR;
+	if (!rc && !w.node)
+		rc = fs->ops->create(fs, w.parent, w.name, w.len, &f, &w.node);
+	if (!rc)
+		rc = vfs_getattr(fs, w.node, &a);
+	if (!rc && !S_ISREG(a.mode))
+		rc = S_ISDIR(a.mode) ? -EISDIR : -EINVAL;
+	if (!rc && append)
+		rc = fs->ops->data(fs, w.node, &old);
+	if (!rc && append) {
+		struct memfs_data *t = script_text_data(text, len);
+
+		rc = t ? memfs_data_append(old, t->n ? t->ext[0].src : NULL,
+					   0, len, &d) : -ENOMEM;
+		memfs_data_put(t);
+	} else if (!rc) {
+		d = script_text_data(text, len);
+		rc = d ? 0 : -ENOMEM;
+	}
+	if (!rc)
+		rc = vfs_setdata(fs, w.node, d);
+	memfs_data_put(d);
+	memfs_data_put(old);
+	vfs_walk_release(fs, &w);
+	return script_fail(c, path, rc);
+}
+
+int script_write(struct script_ctx *c)
+{
+	return put_text(c, false);
+}
+
+int script_append(struct script_ctx *c)
+{
+	return put_text(c, true);
+}
+
+static int parse_num(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return (*end || errno || *out > max) ? -EINVAL : 0;
+}
+
+int script_mknod(struct script_ctx *c)
+{
+	struct vfs_create d = { 0 };
+	const char *type = c->nargs > 1 ? c->args[1] : "";
+	unsigned long maj, min;
+	mode_t mode;
+	int rc = opt_mode(c, 0644, &mode);
+
+	if (rc)
+		return rc;
+	if (!strcmp(type, "p") && c->nargs == 2) {
+		d.mode = S_IFIFO | mode;
+	} else if ((!strcmp(type, "c") || !strcmp(type, "b")) &&
+		   c->nargs == 4) {
+		if (parse_num(c->args[2], 0xfffff, &maj) ||
+		    parse_num(c->args[3], 0xfffff, &min))
+			return script_failf(c, c->args[0], -EINVAL,
+					    "invalid device number");
+		d.mode = (type[0] == 'c' ? S_IFCHR : S_IFBLK) | mode;
+		d.rdev = makedev(maj, min);
+	} else {
+		return script_failf(c, NULL, -EINVAL, "usage: %s",
+				    c->cmd->usage);
+	}
+	return create_at(c, c->args[0], &d);
+}
+
+/* Whether path names the root (after resolving .. and symlinks on the way). */
+static bool is_root(struct vfs_fs *fs, const char *path)
+{
+	struct vfs_walk w;
+	bool root;
+
+	if (vfs_walk(fs, path, 0, &w))
+		return false;
+	root = !w.parent;
+	vfs_walk_release(fs, &w);
+	return root;
+}
+
+int script_rm(struct script_ctx *c)
+{
+	struct vfs_fs *fs = c->env->fs;
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < c->nargs; i++) {
+		const char *p = c->args[i];
+		struct vfs_node *n;
+		struct vfs_attr a;
+
+		if (is_root(fs, p))
+			return script_failf(c, p, -EPERM, "refusing to remove "
+					    "the root directory");
+		rc = vfs_resolve(fs, p, false, &n);
+		if (rc == -ENOENT && script_opt(c, 'f')) {
+			rc = 0;
+			continue;
+		}
+		if (!rc) {
+			rc = vfs_getattr(fs, n, &a);
+			vfs_put(fs, n);
+		}
+		if (!rc && S_ISDIR(a.mode) && !script_opt(c, 'r'))
+			rc = -EISDIR;
+		else if (!rc && S_ISDIR(a.mode))
+			rc = vfs_remove_tree(fs, p);
+		else if (!rc)
+			rc = vfs_unlink(fs, p);
+		script_fail(c, p, rc);
+	}
+	return rc;
+}
+
+int script_rmdir(struct script_ctx *c)
+{
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < c->nargs; i++)
+		rc = script_fail(c, c->args[i],
+				 vfs_rmdir(c->env->fs, c->args[i]));
+	return rc;
+}
+
+/* ln -f: the existing name goes first, unless it is a directory. */
+static int ln_force(struct script_ctx *c, const char *path)
+{
+	struct vfs_fs *fs = c->env->fs;
+	struct vfs_node *n;
+	struct vfs_attr a;
+	int rc = vfs_resolve(fs, path, false, &n);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (!rc) {
+		rc = vfs_getattr(fs, n, &a);
+		vfs_put(fs, n);
+	}
+	if (!rc && S_ISDIR(a.mode))
+		return script_failf(c, path, -EISDIR,
+				    "cannot overwrite directory");
+	return rc ? rc : vfs_unlink(fs, path);
+}
+
+int script_ln(struct script_ctx *c)
+{
+	struct vfs_fs *fs = c->env->fs;
+	const char *target = c->args[0];
+	struct vfs_create s = { .mode = S_IFLNK | 0777, .target = target,
+				.target_len = c->lens[0] };
+	char *path;
+	int rc = script_target(c, target, c->args[1], &path);
+
+	if (rc)
+		return script_fail(c, c->args[1], rc);
+	if (script_opt(c, 'f'))
+		rc = ln_force(c, path);
+	if (!rc && script_opt(c, 's'))
+		rc = vfs_create(fs, path, &s);
+	else if (!rc)
+		rc = vfs_link(fs, target, path);
+	if (rc == -EPERM && !script_opt(c, 's'))
+		rc = script_failf(c, target, rc, "hard link not allowed for "
+				  "directory");
+	rc = script_fail(c, path, rc);
+	free(path);
+	return rc;
+}

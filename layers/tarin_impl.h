@@ -1,0 +1,117 @@
+/*
+ * tarin_impl: what layers/tarin.c (input, spool, content, the loader) and
+ * layers/tarin_entry.c (names, the tree, whiteouts) share. Private to
+ * them; the interface is tarin.h.
+ */
+#ifndef OVERTAR_TARIN_IMPL_H
+#define OVERTAR_TARIN_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct archive;
+struct archive_entry;
+struct memfs;
+struct memfs_dentry;
+struct memfs_inode;
+struct memfs_src;
+
+/* Defaults of the hostile-input limits (tarin_opts fields left 0). */
+#define TARIN_MAX_ENTRIES 10000000ULL
+#define TARIN_MAX_PATH 65536
+#define TARIN_MAX_DEPTH 4096
+#define TARIN_NAME_MAX 255	/* bytes of one component, as NAME_MAX */
+#define TARIN_BLOCK (1u << 20)	/* read and spool buffers */
+
+/* Growable bytes; p is NUL-terminated at len once anything was put. */
+struct tarin_buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* The layer file or standard input, read in TARIN_BLOCK pieces. */
+struct tarin_input {
+	int fd;
+	bool own;		/* fd is ours to close (not yet given away) */
+	bool regular;		/* a regular file: seekable, size known */
+	uint64_t base;		/* offset where reading began */
+	uint64_t size;		/* st_size of a regular file */
+	uint64_t nread;		/* bytes read so far */
+	unsigned char *block;
+};
+
+/* The per-layer spool: an unlinked file written through a buffer. */
+struct tarin_spool {
+	const char *dir;
+	struct memfs_src *src;	/* NULL until the first byte */
+	unsigned char *buf;
+	size_t fill;
+	uint64_t size;		/* bytes written, buffered ones included */
+};
+
+struct tarin_ext {
+	uint64_t off, len, src_off;
+};
+
+/*
+ * One layer being loaded. Invariants: cdent[0..cdepth] are live directory
+ * dentries (reset whenever a directory is unlinked); ext[0..next) are the
+ * current file's extents, sorted and coalesced.
+ */
+struct tarin_loader {
+	struct archive *a;
+	struct memfs *fs;
+	struct err *e;
+	struct tarin_input in;
+	struct tarin_spool sp;
+	struct memfs_src *src;	/* the layer file, when read in place */
+	bool inplace;
+	uint64_t max_entries, nentries;
+	size_t max_path, max_depth;
+	struct tarin_buf name;	/* the current entry's cleaned name */
+	struct tarin_buf target; /* its cleaned hard link target */
+	/*
+	 * The last parent directory walked to: cpath is its cleaned path and
+	 * cdent[i] the dentry after i of its components (cdent[0] the root),
+	 * so consecutive entries of one directory skip the walk.
+	 */
+	struct tarin_buf cpath;
+	struct memfs_dentry **cdent;
+	size_t cdepth, ccap;
+	struct tarin_buf wh;	/* whiteout targets, NUL-separated paths */
+	struct tarin_ext *ext;	/* extents of the current file */
+	size_t next, extcap;
+};
+
+/* Grows b to hold cap bytes. Returns 0 or -ENOMEM; never prints. */
+int tarin_buf_reserve(struct tarin_buf *b, size_t cap);
+
+/* Records "out of memory" on ld->e; returns -ENOMEM. */
+int tarin_oom(struct tarin_loader *ld);
+
+/*
+ * Gives the regular file ino the content of the current entry: extents in
+ * the layer file or the spool. Returns 0 or a negative errno recorded on
+ * ld->e. (tarin.c)
+ */
+int tarin_entry_data(struct tarin_loader *ld, struct archive_entry *ae,
+		     struct memfs_inode *ino);
+
+/*
+ * Adds the entry just read to ld->fs under the layer's rules. Returns 0 or
+ * a negative errno recorded on ld->e (the caller names the entry).
+ * (tarin_entry.c)
+ */
+int tarin_load_entry(struct tarin_loader *ld, struct archive_entry *ae);
+
+/*
+ * Turns the whiteouts recorded while loading into whiteout dentries and
+ * opaque flags, once every entry is in. Returns 0 or a negative errno.
+ * (tarin_entry.c)
+ */
+int tarin_whiteouts_resolve(struct tarin_loader *ld);
+
+#endif
