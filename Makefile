@@ -39,12 +39,19 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 .PHONY: all deps check demo install clean bench conformance fuzz unit cli \
 	san-unit san-cli
 
-all: overtar
+all: $(BIN)
 
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 SAN_CLI_OBJ := $(CLI_SRC:%.c=$(B)/san/%.o)
 
-overtar: $(LIB_OBJ) $(CLI_OBJ)
+# BIN: where the binary goes; a private B= and BIN= let several builds of
+# one tree run side by side (make B=/tmp/b BIN=/tmp/b/overtar check).
+BIN ?= overtar
+ifneq ($(BIN),overtar)
+.PHONY: overtar
+overtar: $(BIN)
+endif
+$(BIN): $(LIB_OBJ) $(CLI_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/%.o: %.c $(wildcard */*.h)
@@ -84,13 +91,13 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all $(B)/overtar-san $(UNIT_BIN) $(SAN_UNIT_BIN)
-	@sh tests/run.sh "$(B)"
+	@OVERTAR_BIN=$(abspath $(BIN)) sh tests/run.sh "$(B)"
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@sh testdata/demo.sh ./overtar
+	@sh testdata/demo.sh $(BIN)
 
-install: overtar
+install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 overtar $(DESTDIR)$(PREFIX)/bin/overtar

@@ -41,7 +41,7 @@ filters=$*
 
 LC_ALL=C
 export LC_ALL
-OVERTAR_PLAIN=$repo/overtar
+OVERTAR_PLAIN=${OVERTAR_BIN:-$repo/overtar}
 OVERTAR_SAN=$build/overtar-san
 TESTDATA=$repo/testdata
 TESTS=$repo/tests
