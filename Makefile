@@ -30,7 +30,11 @@ CLI_SRC := $(filter-out $(SCRIPT_SRC),$(sort $(wildcard cmd/*.c)))
 LIB_SRC := $(LAYERS_SRC) $(CORE_SRC) $(SCRIPT_SRC)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
+# B: the build folder; BIN: where the binary goes. A private B= and BIN=
+# let several builds of one tree run side by side
+# (make B=/tmp/b BIN=/tmp/b/overtar check).
 B := build
+BIN ?= overtar
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 SAN_OBJ := $(LIB_SRC:%.c=$(B)/san/%.o)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -44,9 +48,6 @@ all: $(BIN)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 SAN_CLI_OBJ := $(CLI_SRC:%.c=$(B)/san/%.o)
 
-# BIN: where the binary goes; a private B= and BIN= let several builds of
-# one tree run side by side (make B=/tmp/b BIN=/tmp/b/overtar check).
-BIN ?= overtar
 ifneq ($(BIN),overtar)
 .PHONY: overtar
 overtar: $(BIN)

@@ -226,14 +226,8 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 		case OPT_SPOOL_DIR:
 			a->lo.spool_dir = optarg;
 			break;
-		case 'h':
-			return cmd_help(2, (char *[]){ "help", "build", NULL });
-		case ':':
-			return cmd_usage("build", "option '%s' needs a value",
-					 argv[optind - 1]);
 		default:
-			return cmd_usage("build", "unknown option '%s'",
-					 argv[optind - 1]);
+			return cmd_bad_option("build", c, argv);
 		}
 	}
 	if (optind >= argc)

@@ -39,8 +39,8 @@ int cmd_report(const struct err *e);
 /* Prints "overtar: FMT" on stderr. Returns CMD_FAIL. */
 int cmd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
- * Prints "overtar: FMT" and the command's usage on stderr. Returns
- * CMD_USAGE.
+ * Prints one line "overtar: CMD: FMT (see 'overtar help CMD')" on stderr.
+ * Returns CMD_USAGE.
  */
 int cmd_usage(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -79,6 +79,13 @@ int cmd_parse_comp(const char *s, enum sink_comp *out);
  */
 int cmd_open_output(const char *cmd, const char *path, bool comp_given,
 		    enum sink_comp comp, struct sink **out);
+
+/*
+ * What getopt_long (with a leading ':' in its option string) returned for
+ * -h, a missing value or an unknown option: shows help (CMD_OK) or prints
+ * the usage error (CMD_USAGE).
+ */
+int cmd_bad_option(const char *cmd, int c, char **argv);
 
 /* Checks stdout with fflush/ferror/fclose before exit 0 (git). */
 int cmd_finish_stdout(void);

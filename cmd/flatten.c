@@ -78,14 +78,8 @@ int cmd_flatten(int argc, char **argv)
 		case OPT_SPOOL_DIR:
 			lo.spool_dir = optarg;
 			break;
-		case 'h':
-			return cmd_help(2, (char *[]){ "help", "flatten", NULL });
-		case ':':
-			return cmd_usage("flatten", "option '%s' needs a value",
-					 argv[optind - 1]);
 		default:
-			return cmd_usage("flatten", "unknown option '%s'",
-					 argv[optind - 1]);
+			return cmd_bad_option("flatten", c, argv);
 		}
 	}
 	if (optind >= argc)

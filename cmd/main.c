@@ -98,8 +98,8 @@ int main(int argc, char **argv)
 	}
 	c = cmd_find(argv[1]);
 	if (!c) {
-		fprintf(stderr, "overtar: unknown command '%s'\n", argv[1]);
-		general_usage(stderr);
+		fprintf(stderr, "overtar: unknown command '%s' (see 'overtar "
+			"--help')\n", argv[1]);
 		return CMD_USAGE;
 	}
 	cmd_signals();

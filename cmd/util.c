@@ -4,6 +4,7 @@
  * own memfs, so layers load on separate threads with no locking).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,31 +26,43 @@ int cmd_report(const struct err *e)
 	return CMD_FAIL;
 }
 
+static void vmessage(const char *fmt, va_list ap)
+{
+	fputs("overtar: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int cmd_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("overtar: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return CMD_FAIL;
 }
 
 int cmd_usage(const char *cmd, const char *fmt, ...)
 {
-	const struct cmd_struct *c = cmd_find(cmd);
 	va_list ap;
 
-	fputs("overtar: ", stderr);
+	fprintf(stderr, "overtar: %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	if (c)
-		fputs(c->usage, stderr);
+	fprintf(stderr, " (see 'overtar help %s')\n", cmd);
 	return CMD_USAGE;
+}
+
+int cmd_bad_option(const char *cmd, int c, char **argv)
+{
+	if (c == 'h')
+		return cmd_help(2, (char *[]){ "help", (char *)cmd, NULL });
+	if (c == ':')
+		return cmd_usage(cmd, "option '%s' needs a value",
+				 argv[optind - 1]);
+	return cmd_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 static void on_signal(int sig)

@@ -113,6 +113,14 @@ static int path_push(struct walk *w, const char *name, size_t len)
 	return 0;
 }
 
+/* Cuts the path back to len bytes, as it was before a path_push. */
+static void path_pop(struct walk *w, size_t len)
+{
+	w->len = len;
+	if (w->path)
+		w->path[len] = '\0';
+}
+
 static enum tarout_type type_of(mode_t mode)
 {
 	if (S_ISDIR(mode))
@@ -211,9 +219,7 @@ static int visit(void *ctx, const char *name, size_t len)
 out:
 	if (rc)
 		err_entry(w->e, w->path, w->len);
-	w->len = saved;
-	if (w->path)
-		w->path[saved] = '\0';
+	path_pop(w, saved);
 	vfs_put(fs, node);
 	return rc;
 }
@@ -292,9 +298,7 @@ static int write_whiteout(struct layer_walk *lw, const char *name, size_t len)
 		rc = tarout_write(w->t, &ent, w->e);
 	if (rc)
 		err_entry(w->e, w->path, w->len);
-	w->len = saved;
-	if (w->path)
-		w->path[saved] = '\0';
+	path_pop(w, saved);
 	return rc;
 }
 
@@ -360,9 +364,7 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 		rc = layer_dir(lw, d);
 	if (rc)
 		err_entry(w->e, w->path, w->len);
-	w->len = saved;
-	if (w->path)
-		w->path[saved] = '\0';
+	path_pop(w, saved);
 	return rc;
 }
 

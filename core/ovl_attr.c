@@ -119,17 +119,26 @@ static int xattr_allowed(const struct memfs_inode *ino, const char *name)
 	return -EOPNOTSUPP;
 }
 
-int ovl_op_setxattr(struct vfs_fs *fs, struct vfs_node *node, const char *name,
-		    const void *value, size_t len)
+/* The live entry node names, if it may carry xattr name. */
+static int xattr_target(struct vfs_fs *fs, struct vfs_node *node,
+			const char *name, struct ovl_dentry **out)
 {
 	struct ovl_dentry *d = ovl_d(node);
-	struct memfs_inode *ino;
-	int rc;
 
 	ovl_revalidate(ovl_of(fs), d);
 	if (!d->n)
 		return -ENOENT;
-	rc = xattr_allowed(ovl_top(d), name);
+	*out = d;
+	return xattr_allowed(ovl_top(d), name);
+}
+
+int ovl_op_setxattr(struct vfs_fs *fs, struct vfs_node *node, const char *name,
+		    const void *value, size_t len)
+{
+	struct ovl_dentry *d;
+	struct memfs_inode *ino;
+	int rc = xattr_target(fs, node, name, &d);
+
 	if (!rc)
 		rc = upper_inode(fs, node, &ino);
 	if (!rc)
@@ -140,14 +149,10 @@ int ovl_op_setxattr(struct vfs_fs *fs, struct vfs_node *node, const char *name,
 int ovl_op_removexattr(struct vfs_fs *fs, struct vfs_node *node,
 		       const char *name)
 {
-	struct ovl_dentry *d = ovl_d(node);
+	struct ovl_dentry *d;
 	struct memfs_inode *ino;
-	int rc;
+	int rc = xattr_target(fs, node, name, &d);
 
-	ovl_revalidate(ovl_of(fs), d);
-	if (!d->n)
-		return -ENOENT;
-	rc = xattr_allowed(ovl_top(d), name);
 	/* No copy-up for an xattr that is not there (ovl_xattr_set). */
 	if (!rc && !memfs_xattr_get(ovl_top(d), name))
 		rc = -ENODATA;

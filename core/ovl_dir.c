@@ -207,23 +207,6 @@ static int remove_child(struct ovl *ovl, struct ovl_dentry *dir,
 	return rc;
 }
 
-int ovl_op_unlink(struct vfs_fs *fs, struct vfs_node *dirn,
-		     const char *name, size_t len)
-{
-	struct ovl *ovl = ovl_of(fs);
-	struct ovl_dentry *dir = ovl_d(dirn), *child;
-	int rc = child_of(ovl, dir, name, len, &child);
-
-	if (rc)
-		return rc;
-	if (S_ISDIR(ovl_top(child)->mode))
-		rc = -EISDIR;
-	else
-		rc = remove_child(ovl, dir, child);
-	ovl_dentry_put(child);
-	return rc;
-}
-
 static int any_entry(void *ctx, const char *name, size_t len)
 {
 	return 1;
@@ -237,23 +220,38 @@ static int merged_empty(struct ovl *ovl, struct ovl_dentry *d)
 	return rc == 1 ? -ENOTEMPTY : rc;
 }
 
-int ovl_op_rmdir(struct vfs_fs *fs, struct vfs_node *dirn,
-		    const char *name, size_t len)
+/* unlink(2) and rmdir(2): the type checks, then remove_child. */
+static int remove_entry(struct vfs_fs *fs, struct vfs_node *dirn,
+			const char *name, size_t len, bool want_dir)
 {
 	struct ovl *ovl = ovl_of(fs);
 	struct ovl_dentry *dir = ovl_d(dirn), *child;
 	int rc = child_of(ovl, dir, name, len, &child);
+	bool is_dir;
 
 	if (rc)
 		return rc;
-	if (!S_ISDIR(ovl_top(child)->mode))
-		rc = -ENOTDIR;
-	else
+	is_dir = S_ISDIR(ovl_top(child)->mode);
+	if (is_dir != want_dir)
+		rc = is_dir ? -EISDIR : -ENOTDIR;
+	else if (is_dir)
 		rc = merged_empty(ovl, child);
 	if (!rc)
 		rc = remove_child(ovl, dir, child);
 	ovl_dentry_put(child);
 	return rc;
+}
+
+int ovl_op_unlink(struct vfs_fs *fs, struct vfs_node *dirn, const char *name,
+		  size_t len)
+{
+	return remove_entry(fs, dirn, name, len, false);
+}
+
+int ovl_op_rmdir(struct vfs_fs *fs, struct vfs_node *dirn, const char *name,
+		 size_t len)
+{
+	return remove_entry(fs, dirn, name, len, true);
 }
 
 static bool same_path(const struct ovl_dentry *a, const struct ovl_dentry *b)

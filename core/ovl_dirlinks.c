@@ -18,29 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The path of an overlay dentry from the root, without a leading '/'. */
-static char *dentry_path(const struct ovl_dentry *d)
-{
-	size_t len = 0;
-	const struct ovl_dentry *p;
-	char *s, *end;
-
-	for (p = d; p->parent; p = p->parent)
-		len += p->namelen + 1;
-	s = malloc(len + 1);
-	if (!s)
-		return NULL;
-	end = s + (len ? len - 1 : 0);
-	*end = '\0';
-	for (p = d; p->parent; p = p->parent) {
-		end -= p->namelen;
-		memcpy(end, p->name, p->namelen);
-		if (end > s)
-			*--end = '/';
-	}
-	return s;
-}
-
 /*
  * Finds or makes the directory at path in layer fs, making missing parents
  * with the metadata the lower view shows for them. Returns 0 and *out, or
@@ -140,7 +117,8 @@ static int lower_dirlink(struct ovl *lower, const char *path, char **target,
 	rc = 0;
 	if (S_ISDIR(ovl_top(ovl_d(n))->mode) && ovl_d(n)->parent) {
 		*meta = ovl_top(ovl_d(n));
-		*target = dentry_path(ovl_d(n));
+		/* Every layer holds a name at the same path as the overlay. */
+		*target = memfs_path(ovl_d(n)->stack[0].d);
 		rc = *target ? 1 : -ENOMEM;
 	}
 	vfs_put(fs, n);

@@ -136,6 +136,15 @@ static int finish(struct walker *w, struct vfs_walk *out, const char *name,
 	return 0;
 }
 
+/* 0 when the walk stands on a directory, else -ENOTDIR (or getattr's). */
+static int top_is_dir(struct walker *w)
+{
+	struct vfs_attr a;
+	int rc = w->fs->ops->getattr(w->fs, w->stack[w->depth - 1], &a);
+
+	return rc ? rc : S_ISDIR(a.mode) ? 0 : -ENOTDIR;
+}
+
 /* Looks up one real name; follows it when it is a symlink to follow. */
 static int step(struct walker *w, const char *name, size_t len, bool follow,
 		struct vfs_node **child)
@@ -197,6 +206,14 @@ int vfs_walk(struct vfs_fs *fs, const char *path, unsigned flags,
 		}
 		lastname = name;
 		lastlen = len;
+		if (name[0] == '.' && (len == 1 || (len == 2 &&
+						     name[1] == '.'))) {
+			/* "file/." and "file/.." are ENOTDIR, as lookup
+			 * would say for any other name under a file. */
+			rc = top_is_dir(&w);
+			if (rc)
+				goto fail;
+		}
 		if (len == 1 && name[0] == '.')
 			continue;
 		if (len == 2 && name[0] == '.' && name[1] == '.') {
