@@ -28,6 +28,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <nettle/sha2.h>
 #include <zstd.h>
 
 #include "layers/memfs.h"
@@ -59,7 +60,25 @@ struct sink {
 	unsigned char *own_buf;	/* buf for SINK_NONE and SINK_ZSTD */
 	struct sink_gz *gz;
 	struct zs zs;
+	unsigned char in_sha[SHA256_DIGEST_SIZE], out_sha[SHA256_DIGEST_SIZE];
+	/*
+	 * opts.digest: in_hash takes every byte given, before compression;
+	 * out_hash every byte written (uncompressed, the two are one).
+	 */
+	bool digest;
+	bool ended;		/* sink_end done: flushed and closed */
+	struct sha256_ctx in_hash, out_hash;
+	uint64_t in_size, out_size;
 };
+
+/* The diff_id side: bytes given to the sink. */
+static void sink_hash_in(struct sink *s, const void *p, size_t len)
+{
+	if (!s->digest || !len)
+		return;
+	sha256_update(&s->in_hash, len, p);
+	s->in_size += len;
+}
 
 /* --- the cleanup registry --------------------------------------------- */
 
@@ -208,6 +227,8 @@ static int zs_feed(struct sink *s, ZSTD_EndDirective end)
 		left = ZSTD_compressStream2(s->zs.cctx, &out, &in, end);
 		if (ZSTD_isError(left))
 			return -EIO;
+		if (s->digest)
+			sha256_update(&s->out_hash, out.pos, out.dst);
 		r = sink_write_all(s->fd, out.dst, out.pos);
 		if (r)
 			return r;
@@ -227,6 +248,7 @@ static int sink_drain(struct sink *s)
 
 	if (s->err)
 		return s->err;
+	sink_hash_in(s, s->buf, s->len);
 	switch (s->comp) {
 	case SINK_NONE:
 		r = sink_write_all(s->fd, s->buf, s->len);
@@ -253,6 +275,7 @@ int sink_write(struct sink *s, const void *buf, size_t len)
 		return s->err;
 	if (s->comp == SINK_NONE && len >= s->cap) {
 		r = sink_drain(s);
+		sink_hash_in(s, p, len);
 		if (!r)
 			r = sink_write_all(s->fd, p, len);
 		return r ? sink_fail(s, r) : 0;
@@ -348,6 +371,8 @@ static int copy_kernel(struct sink *s, int fd, uint64_t off, uint64_t len)
 		want = len < s->cap ? (size_t)len : s->cap;
 		r = pread_all(fd, s->buf, want, off);
 		if (!r)
+			sink_hash_in(s, s->buf, want);
+		if (!r)
 			r = sink_write_all(s->fd, s->buf, want);
 		if (r)
 			return sink_fail(s, r);
@@ -407,12 +432,15 @@ static const char *sink_name(const struct sink *s)
 	return s->path ? s->path : "-";
 }
 
-int sink_commit(struct sink *s, struct err *e)
+/* Flushes the last bytes and closes the temporary file. */
+static int sink_flush_close(struct sink *s)
 {
-	const char *what = "cannot write";
+	struct stat st;
 	int r = s->err;
 
 	if (!r) {
+		if (s->comp != SINK_NONE)
+			sink_hash_in(s, s->buf, s->len);
 		switch (s->comp) {
 		case SINK_NONE:
 			r = sink_drain(s);
@@ -425,18 +453,69 @@ int sink_commit(struct sink *s, struct err *e)
 			break;
 		}
 	}
+	if (!r && s->digest) {
+		if (fstat(s->fd, &st))
+			r = -errno;
+		s->out_size = (uint64_t)st.st_size;
+	}
 	/* Linux releases the fd even when close fails with EINTR */
 	if (!r && s->tmp) {
 		if (close(s->fd) && errno != EINTR)
 			r = -errno;
 		s->fd = -1;
 	}
-	if (!r && s->tmp && rename(s->tmp, s->path)) {
-		r = -errno;
-		what = "cannot rename temporary file into place";
-	}
+	return r;
+}
+
+int sink_end(struct sink *s, struct sink_sums *sums, struct err *e)
+{
+	int r = s->ended ? 0 : sink_flush_close(s);
+
 	if (r) {
 		err_file(e, "output", sink_name(s));
+		err_set(e, r, "cannot write: %s", strerror(-r));
+		sink_abort(s);
+		return r;
+	}
+	if (!s->ended && s->digest) {
+		sha256_digest(&s->in_hash, SHA256_DIGEST_SIZE, s->in_sha);
+		if (s->comp == SINK_NONE)
+			memcpy(s->out_sha, s->in_sha, SHA256_DIGEST_SIZE);
+		else
+			sha256_digest(&s->out_hash, SHA256_DIGEST_SIZE,
+				      s->out_sha);
+	}
+	s->ended = true;
+	if (sums) {
+		memcpy(sums->in_sha256, s->in_sha, sizeof(sums->in_sha256));
+		memcpy(sums->out_sha256, s->out_sha, sizeof(sums->out_sha256));
+		sums->in_size = s->in_size;
+		sums->out_size = s->comp == SINK_NONE ? s->in_size
+						      : s->out_size;
+	}
+	return 0;
+}
+
+const char *sink_temp(const struct sink *s)
+{
+	return s->tmp;
+}
+
+int sink_commit(struct sink *s, struct err *e)
+{
+	return sink_commit_as(s, s->path, e);
+}
+
+int sink_commit_as(struct sink *s, const char *path, struct err *e)
+{
+	const char *what = "cannot rename temporary file into place";
+	int r = sink_end(s, NULL, e);
+
+	if (r)
+		return r;
+	if (s->tmp && rename(s->tmp, path)) {
+		r = -errno;
+		err_file(e, "output", path);
 		err_set(e, r, "%s: %s", what, strerror(-r));
 		sink_abort(s);
 		return r;
@@ -489,6 +568,21 @@ static int sink_mktemp(struct sink *s)
 	return 0;
 }
 
+/*
+ * An output that exists and is not a regular file (/dev/null, a fifo,
+ * /dev/stdout) is written where it is: a temporary file renamed over it
+ * would replace the device. Anything else gets the temporary file.
+ */
+static int sink_open_path(struct sink *s)
+{
+	struct stat st;
+
+	if (stat(s->path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+		return sink_mktemp(s);
+	s->fd = open(s->path, O_WRONLY | O_CLOEXEC);
+	return s->fd < 0 ? -errno : 0;
+}
+
 static int sink_setup(struct sink *s, const struct sink_opts *opts)
 {
 	long ncpu;
@@ -501,15 +595,24 @@ static int sink_setup(struct sink *s, const struct sink_opts *opts)
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = ncpu < 1 ? 1 : ncpu > 256 ? 256 : (int)ncpu;
 	}
+	if (opts->digest && !s->path)
+		return -EINVAL;
+	if (opts->digest) {
+		/* every byte must pass through user space to be hashed */
+		s->digest = true;
+		s->no_cfr = s->no_sendfile = true;
+		sha256_init(&s->in_hash);
+		sha256_init(&s->out_hash);
+	}
 	if (s->path) {
-		r = sink_mktemp(s);
+		r = sink_open_path(s);
 		if (r)
 			return r;
 	}
 	switch (s->comp) {
 	case SINK_GZIP:
 		r = sink_gz_open(s->fd, opts->level ? opts->level : 6, threads,
-				 &s->gz);
+				 s->digest ? &s->out_hash : NULL, &s->gz);
 		if (r)
 			return r;
 		s->buf = sink_gz_buf(s->gz);
