@@ -276,7 +276,7 @@ int cmd_build(int argc, char **argv)
 	}
 	rc = write_out(&a, ovl, &e);
 out:
-	ovl_free(ovl);
+	cmd_drop_stack(ovl);
 	free(a.scripts);
 	return rc;
 }

@@ -91,6 +91,6 @@ int cmd_flatten(int argc, char **argv)
 	rc = cmd_open_output("flatten", out, comp_given, comp, &s);
 	if (!rc && write_flat(ovl, s, &e))
 		rc = cmd_report(&e);
-	ovl_free(ovl);
+	cmd_drop_stack(ovl);
 	return rc;
 }

@@ -123,6 +123,15 @@ int cmd_open_output(const char *cmd, const char *path, bool comp_given,
 	return CMD_OK;
 }
 
+void cmd_drop_stack(struct ovl *ovl)
+{
+	static struct ovl *exit_owned;
+
+	if (exit_owned)		/* one stack per process; a second is freed */
+		ovl_free(exit_owned);
+	exit_owned = ovl;
+}
+
 struct loader {
 	char **paths;
 	const struct cmd_layer_opts *o;
