@@ -4,6 +4,8 @@
 #   make demo       install missing packages, build, flatten the sample image
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench | conformance SEEDS=N | fuzz FUZZ_SECONDS=N
+#   make valgrind   the CLI tests under valgrind memcheck
+#   make bomb       a 4 GiB gzip bomb flattened, with its peak memory
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -11,23 +13,26 @@ CC ?= cc
 VERSION := 0.1.0
 
 PKGS := gcc make pkg-config libarchive-dev zlib1g-dev libzstd-dev \
-	libcmocka-dev python3 attr tar gzip zstd
+	libcmocka-dev python3 attr tar gzip zstd nettle-dev libjansson-dev \
+	libdeflate-dev \
+	skopeo umoci
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wformat=2
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) \
 	-DOVERTAR_VERSION='"$(VERSION)"' -pthread
-LIBS := -larchive -lz -lzstd -pthread
+LIBS := -larchive -lz -ldeflate -lzstd -lnettle -ljansson -pthread
 
 # Each folder's objects.
 LAYERS_SRC := $(sort $(wildcard layers/*.c))
 CORE_SRC := $(sort $(wildcard core/*.c))
+IMAGE_SRC := $(sort $(wildcard image/*.c))
 # The script interpreter is a library too (unit-tested); the rest of cmd/
 # is the CLI around it.
 SCRIPT_SRC := $(sort $(wildcard cmd/script*.c))
 CLI_SRC := $(filter-out $(SCRIPT_SRC),$(sort $(wildcard cmd/*.c)))
-LIB_SRC := $(LAYERS_SRC) $(CORE_SRC) $(SCRIPT_SRC)
+LIB_SRC := $(LAYERS_SRC) $(CORE_SRC) $(IMAGE_SRC) $(SCRIPT_SRC)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 # B: the build folder; BIN: where the binary goes. A private B= and BIN=
@@ -41,6 +46,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
 .PHONY: all deps check demo install clean bench conformance fuzz unit cli \
+	valgrind bomb fuzz-deps \
 	san-unit san-cli
 
 all: $(BIN)
@@ -69,12 +75,13 @@ $(B)/overtar-san: $(SAN_OBJ) $(SAN_CLI_OBJ)
 # Unit tests: one binary per tests/unit/test_*.c, linked with the engine.
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 SAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/san/unit/%)
-$(B)/unit/%: tests/unit/%.c $(LIB_OBJ)
+$(B)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) -lcmocka
-$(B)/san/unit/%: tests/unit/%.c $(SAN_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LIBS) -lcmocka
+$(B)/san/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(SAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(LIBS) \
+		-lcmocka
 
 # Installs what is missing when root, else says what to run.
 deps:
@@ -90,8 +97,22 @@ deps:
 	  else echo "missing packages; run: apt-get install$$missing"; exit 1; fi; \
 	fi
 
+# The fuzz targets' entry points, replayed without libFuzzer (gcc, ASan,
+# UBSan) on tests/fuzz/regress/ by make check; built with clang and
+# libFuzzer by make fuzz.
+FUZZ_TARGETS := layer stack script
+FUZZ_CFLAGS := -DFUZZ_TESTDATA='"$(abspath testdata)"'
+FUZZ_COMMON := tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h
+FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(B)/san/fuzz/fuzz_%)
+$(B)/san/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_replay.c \
+		$(FUZZ_COMMON) $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(FUZZ_CFLAGS) $(SAN_FLAGS) -o $@ \
+		$(filter %.c %.o,$^) $(LIBS)
+
 check: deps
-	@$(MAKE) --no-print-directory all $(B)/overtar-san $(UNIT_BIN) $(SAN_UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(B)/overtar-san $(UNIT_BIN) \
+		$(SAN_UNIT_BIN) $(FUZZ_REPLAY)
 	@OVERTAR_BIN=$(abspath $(BIN)) sh tests/run.sh "$(B)"
 
 demo: deps
@@ -105,8 +126,61 @@ install: $(BIN)
 	install -m 0644 man/overtar.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/overtar-script.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 
+# make bench: overtar against its floors and peers (tests/bench/bench.sh;
+# BENCH_RUNS, BENCH_SLOW_RUNS, BENCHDATA, BENCH_GEN_ENTRIES).
 bench: all
-	@sh tests/bench/bench.sh ./overtar
+	@bash tests/bench/bench.sh $(BIN)
+
+# make fuzz: each libFuzzer target for FUZZ_SECONDS, one at a time, from
+# seeds made of testdata/ and the malformed-archive generators. Findings go
+# to $(B)/fuzz/findings; see tests/fuzz/README.md.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+FUZZ_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+$(B)/fuzz/obj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -O1 \
+		-c -o $@ $<
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $(FUZZ_OBJ)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer \
+		-O1 -o $@ $(filter %.c %.o,$^) $(LIBS)
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps PKGS="$(PKGS) clang libclang-rt-14-dev"
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@python3 tests/fuzz/mkseeds.py $(B)/fuzz/seeds
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(B)/fuzz/corpus/$$t $(B)/fuzz/findings/$$t || exit 1; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS)s"; \
+	  TMPDIR=$${TMPDIR:-/tmp} $(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
+	    -artifact_prefix=$(B)/fuzz/findings/$$t/ \
+	    $(B)/fuzz/corpus/$$t $(B)/fuzz/seeds/$$t 2>$(B)/fuzz/fuzz_$$t.log; \
+	  rc=$$?; grep -E '^(#[0-9]+ *DONE|stat::number_of_executed_units|==[0-9]+==ERROR)' \
+	    $(B)/fuzz/fuzz_$$t.log | tail -n 3; \
+	  [ $$rc -eq 0 ] || { echo "fuzz_$$t: finding in $(B)/fuzz/findings/$$t" \
+	    "(log $(B)/fuzz/fuzz_$$t.log)"; exit 1; }; \
+	done
+
+# make valgrind: every CLI test with the plain build run by valgrind
+# memcheck (definite leaks and errors fail, exit 99).
+valgrind: deps
+	@$(MAKE) --no-print-directory all
+	@command -v valgrind >/dev/null || $(MAKE) --no-print-directory deps \
+		PKGS=valgrind
+	@OVERTAR_REAL=$(abspath $(BIN)) OVERTAR_BIN=$(abspath tests/valgrind.sh) \
+		CLI_TIMEOUT=1200 NO_SAN=1 sh tests/run.sh "$(B)" cli/
+
+# make bomb: a 4 GiB gzip bomb (one file of zeros, then 4096 files) and a
+# 4 GiB bomb of bytes that are no hole, flattened to /dev/null with
+# /usr/bin/time -v; prints peak memory and the result.
+bomb: all
+	@sh tests/malformed/bomb.sh $(abspath $(BIN)) $(B)/bomb
 
 conformance: all
 	@sh tests/run.sh $(B) conformance/

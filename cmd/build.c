@@ -17,6 +17,7 @@
 #include "cmd/script.h"
 #include "core/export.h"
 #include "core/ovl.h"
+#include "image/image.h"
 #include "layers/memfs.h"
 #include "layers/sink.h"
 #include "layers/tarout.h"
@@ -39,6 +40,7 @@ static const struct option build_opts[] = {
 	{ "mtime", required_argument, NULL, OPT_MTIME },
 	{ "keep-dirlinks", no_argument, NULL, OPT_KEEP_DIRLINKS },
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+	CMD_LIMIT_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -60,6 +62,7 @@ struct build_args {
 	struct cmd_layer_opts lo;
 	struct timespec now;
 	bool clamp;
+	struct image *image;	/* the input image, if any */
 };
 
 /* "SECONDS" or "SECONDS.FRACTION", as SOURCE_DATE_EPOCH. */
@@ -152,30 +155,26 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 /* Writes the result, flat or as a layer, and commits it. */
 static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 {
-	struct sink *s;
-	struct tarout *t;
-	int rc = cmd_open_output("build", a->out, a->comp_given, a->comp, &s);
+	struct cmd_out_opts oo = {
+		.path = a->out, .comp_given = a->comp_given, .comp = a->comp,
+		.base = a->image, .append = a->emit_layer,
+		.created = a->now, .created_by = "overtar build",
+	};
+	struct cmd_output out;
+	int rc = cmd_output_open("build", &oo, &out);
 
 	if (rc)
 		return rc;
-	t = tarout_new(s);
-	if (!t) {
-		sink_abort(s);
-		return cmd_report(&(struct err){ .code = -ENOMEM });
-	}
 	if (a->emit_layer)
 		rc = export_layer(ovl_layer(ovl, ovl_nlayers(ovl)), a->wh,
-				  a->now, t, e);
+				  a->now, out.t, e);
 	else
-		rc = export_flat(ovl_vfs(ovl), t, e);
-	if (!rc)
-		rc = tarout_finish(t, e);
-	tarout_free(t);
+		rc = export_flat(ovl_vfs(ovl), out.t, e);
 	if (rc) {
-		sink_abort(s);
+		cmd_output_abort(&out);
 		return cmd_report(e);
 	}
-	return sink_commit(s, e) ? cmd_report(e) : CMD_OK;
+	return cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
 }
 
 /* The options; a usage error returns CMD_USAGE after printing. */
@@ -226,6 +225,12 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 		case OPT_SPOOL_DIR:
 			a->lo.spool_dir = optarg;
 			break;
+		case CMD_OPT_MAX_ENTRIES:
+		case CMD_OPT_MAX_PATH_DEPTH:
+		case CMD_OPT_MAX_SPOOL:
+			if (cmd_parse_limit("build", c, optarg, &a->lo))
+				return CMD_USAGE;
+			break;
 		default:
 			return cmd_bad_option("build", c, argv);
 		}
@@ -259,6 +264,14 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	a.lo.writable = true;
 	a.lo.now = a.now;
+	a.lo.image = &a.image;
+	/* a layer appended to an image must sit on all of that image alone */
+	if (a.emit_layer && a.out && image_is_spec(a.out) &&
+	    (argc - optind != 1 || !image_is_spec(argv[optind]))) {
+		rc = cmd_usage("build", "--emit layer into an image takes "
+			       "exactly one image as input");
+		goto out;
+	}
 	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &a.lo,
 			    &ovl, &e);
 	if (rc) {
@@ -266,6 +279,11 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	}
 	rc = run_scripts(&a, ovl, &e);
+	if (rc && !e.line) {
+		/* not a line of a script: the script file could not be read */
+		rc = cmd_report(&e);
+		goto out;
+	}
 	if (rc) {
 		char buf[1400];
 
@@ -277,6 +295,7 @@ int cmd_build(int argc, char **argv)
 	rc = write_out(&a, ovl, &e);
 out:
 	cmd_drop_stack(ovl);
+	image_free(a.image);
 	free(a.scripts);
 	return rc;
 }

@@ -9,13 +9,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "core/err.h"
 #include "layers/sink.h"
 
+struct dirout;
+struct image;
+struct image_writer;
 struct memfs;
 struct ovl;
+struct tarin_src;
 
 struct cmd_struct {
 	const char *name;
@@ -28,8 +33,12 @@ struct cmd_struct {
 enum { CMD_OK = 0, CMD_FAIL = 1, CMD_USAGE = 2 };
 
 int cmd_build(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
 int cmd_flatten(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
 
 /* The table entry for name, or NULL. */
 const struct cmd_struct *cmd_find(const char *name);
@@ -56,12 +65,64 @@ struct cmd_layer_opts {
 	bool keep_dirlinks;
 	bool writable;
 	const char *spool_dir;
+	/* overtar(1) LIMITS, as struct tarin_opts; 0: the default */
+	uint64_t max_entries, max_spool;
+	size_t max_depth;
 	struct timespec now;	/* what mutations stamp; 0: the clock */
+	/* non-NULL: set to the last image argument (image_free), or NULL */
+	struct image **image;
 };
 
 /*
- * Loads the layer files (base first; "-" at most once, for stdin) in
- * parallel and stacks them. Returns 0 and *out (ovl_free), or a negative
+ * The layers of the command line: plain layer files as they are, images
+ * ("oci:DIR[:REF]", "docker-archive:FILE[:REF]") expanded into theirs.
+ * Invariant: srcs point into the arguments and into imgs.
+ */
+struct cmd_inputs {
+	struct tarin_src *srcs;
+	size_t nsrcs;
+	struct image **imgs;
+	size_t nimgs;
+};
+
+/*
+ * Expands args into in. Returns 0, or a negative errno with e naming the
+ * image. (cmd/input.c)
+ */
+int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
+		      struct err *e);
+/*
+ * Frees in; when keep is not NULL it gets the last image (or NULL) and
+ * the caller frees that with image_free.
+ */
+void cmd_inputs_release(struct cmd_inputs *in, struct image **keep);
+
+/*
+ * The limit options of every command that loads layers: put
+ * CMD_LIMIT_OPTIONS in its getopt_long table and hand the ids to
+ * cmd_parse_limit(). Ids far above any command's own.
+ */
+enum cmd_limit_opt {
+	CMD_OPT_MAX_ENTRIES = 0x1000,
+	CMD_OPT_MAX_PATH_DEPTH,
+	CMD_OPT_MAX_SPOOL,
+};
+#define CMD_LIMIT_OPTIONS \
+	{ "max-entries", required_argument, NULL, CMD_OPT_MAX_ENTRIES }, \
+	{ "max-path-depth", required_argument, NULL, CMD_OPT_MAX_PATH_DEPTH }, \
+	{ "max-spool", required_argument, NULL, CMD_OPT_MAX_SPOOL }
+
+/*
+ * Sets the limit of option id c (a CMD_OPT_MAX_*) from arg: a positive
+ * number, for --max-spool with an optional K, M, G or T (powers of 1024).
+ * Returns CMD_OK, or CMD_USAGE after printing a usage error for cmd.
+ */
+int cmd_parse_limit(const char *cmd, int c, const char *arg,
+		    struct cmd_layer_opts *lo);
+
+/*
+ * Loads the layer files (base first; "-" at most once, for stdin; images
+ * expanded, cmd_inputs_expand) in parallel and stacks them. Returns 0 and *out (ovl_free), or a negative
  * errno with e naming the layer and entry.
  */
 int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
@@ -94,6 +155,41 @@ int cmd_open_output(const char *cmd, const char *path, bool comp_given,
  * the usage error (CMD_USAGE).
  */
 int cmd_bad_option(const char *cmd, int c, char **argv);
+
+/* Where the tree goes (cmd/output.c). */
+struct cmd_out_opts {
+	const char *path;	/* -o: FILE, oci:..., docker-archive:...,
+				   dir:PATH; NULL: stdout */
+	bool comp_given;
+	enum sink_comp comp;
+	const struct image *base;	/* the input image, or NULL */
+	bool append;		/* --emit layer: base's layers + the new */
+	struct timespec created;	/* an image's "created" */
+	const char *created_by;	/* its history entry */
+};
+
+/* An open output; t takes the entries. */
+struct cmd_output {
+	struct tarout *t;
+	struct sink *sink;
+	struct image_writer *iw;
+	struct dirout *dir;
+};
+
+/*
+ * Opens the output o->path names. Returns CMD_OK, or CMD_FAIL/CMD_USAGE
+ * after printing.
+ */
+int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
+		    struct cmd_output *out);
+/*
+ * Finishes and renames into place. Returns 0 or a negative errno with e
+ * set (then nothing is left behind); prints only the warning of a
+ * directory written without root.
+ */
+int cmd_output_commit(struct cmd_output *out, struct err *e);
+/* Removes what was written. */
+void cmd_output_abort(struct cmd_output *out);
 
 /* Checks stdout with fflush/ferror/fclose before exit 0 (git). */
 int cmd_finish_stdout(void);

@@ -5,11 +5,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
 #include "core/export.h"
 #include "core/ovl.h"
+#include "image/image.h"
 #include "layers/sink.h"
 #include "layers/tarout.h"
 
@@ -23,39 +26,46 @@ static const struct option flatten_opts[] = {
 	{ "compress", required_argument, NULL, 'z' },
 	{ "keep-dirlinks", no_argument, NULL, OPT_KEEP_DIRLINKS },
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+	CMD_LIMIT_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Writes the merged tree of ovl to sink s and commits it. */
-static int write_flat(struct ovl *ovl, struct sink *s, struct err *e)
+/* Writes the merged tree of ovl to out and commits it. */
+static int write_flat(struct ovl *ovl, struct cmd_output *out, struct err *e)
 {
-	struct tarout *t = tarout_new(s);
-	int rc;
+	int rc = export_flat(ovl_vfs(ovl), out->t, e);
 
-	if (!t) {
-		sink_abort(s);
-		return err_set(e, -ENOMEM, NULL);
-	}
-	rc = export_flat(ovl_vfs(ovl), t, e);
-	if (!rc)
-		rc = tarout_finish(t, e);
-	tarout_free(t);
 	if (rc) {
-		sink_abort(s);
+		cmd_output_abort(out);
 		return rc;
 	}
-	return sink_commit(s, e);
+	return cmd_output_commit(out, e);
+}
+
+/* An image's "created": SOURCE_DATE_EPOCH when set, else now. */
+static struct timespec created_time(void)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct timespec ts = { 0 };
+	char *end;
+
+	if (sde && *sde) {
+		ts.tv_sec = (time_t)strtoll(sde, &end, 10);
+		if (!*end || *end == '.')
+			return ts;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts;
 }
 
 int cmd_flatten(int argc, char **argv)
 {
 	struct cmd_layer_opts lo = { 0 };
-	const char *out = NULL;
-	enum sink_comp comp = SINK_NONE;
-	bool comp_given = false;
+	struct cmd_out_opts oo = { .created_by = "overtar flatten" };
+	struct cmd_output out;
+	struct image *img = NULL;
 	struct ovl *ovl = NULL;
-	struct sink *s;
 	struct err e;
 	int c, rc;
 
@@ -64,13 +74,13 @@ int cmd_flatten(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":o:z:h", flatten_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			out = optarg;
+			oo.path = optarg;
 			break;
 		case 'z':
-			if (cmd_parse_comp(optarg, &comp))
+			if (cmd_parse_comp(optarg, &oo.comp))
 				return cmd_usage("flatten", "unknown compression "
 						 "'%s'", optarg);
-			comp_given = true;
+			oo.comp_given = true;
 			break;
 		case OPT_KEEP_DIRLINKS:
 			lo.keep_dirlinks = true;
@@ -78,19 +88,29 @@ int cmd_flatten(int argc, char **argv)
 		case OPT_SPOOL_DIR:
 			lo.spool_dir = optarg;
 			break;
+		case CMD_OPT_MAX_ENTRIES:
+		case CMD_OPT_MAX_PATH_DEPTH:
+		case CMD_OPT_MAX_SPOOL:
+			if (cmd_parse_limit("flatten", c, optarg, &lo))
+				return CMD_USAGE;
+			break;
 		default:
 			return cmd_bad_option("flatten", c, argv);
 		}
 	}
 	if (optind >= argc)
 		return cmd_usage("flatten", "no layers given");
+	lo.image = &img;
 	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &lo, &ovl,
 			    &e);
 	if (rc)
 		return cmd_report(&e);
-	rc = cmd_open_output("flatten", out, comp_given, comp, &s);
-	if (!rc && write_flat(ovl, s, &e))
+	oo.base = img;
+	oo.created = created_time();
+	rc = cmd_output_open("flatten", &oo, &out);
+	if (!rc && write_flat(ovl, &out, &e))
 		rc = cmd_report(&e);
+	image_free(img);
 	cmd_drop_stack(ovl);
 	return rc;
 }

@@ -27,6 +27,12 @@ static const struct cmd_struct commands[] = {
 	  "                      a clamp for newer times (default:\n"
 	  "                      SOURCE_DATE_EPOCH, else the current time)\n"
 	  "  --keep-dirlinks     as for flatten\n" },
+	{ "cat", cmd_cat,
+	  "print files of the merged tree",
+	  "usage: overtar cat [--keep-dirlinks] LAYER... -- PATH...\n"
+	  "\n"
+	  "  PATH...           paths in the image, after '--'; symlinks are\n"
+	  "                    followed inside the image root\n" },
 	{ "flatten", cmd_flatten,
 	  "write the merged tree of a stack of layers as one tar",
 	  "usage: overtar flatten [-o OUT] [-z none|gzip|zstd] "
@@ -38,9 +44,44 @@ static const struct cmd_struct commands[] = {
 	  "  -z, --compress C  none, gzip or zstd (default: from OUT's name)\n"
 	  "  --keep-dirlinks   merge a layer's directory into a lower\n"
 	  "                    symlink's target (usrmerge) instead of\n"
-	  "                    replacing the symlink\n" },
+	  "                    replacing the symlink\n"
+	  "  --spool-dir DIR   where compressed layers' content goes\n"
+	  "  --max-entries N, --max-path-depth N, --max-spool SIZE\n"
+	  "                    limits on hostile layers (overtar(1) LIMITS)\n" },
 	{ "help", cmd_help, "show help for a command",
 	  "usage: overtar help [COMMAND]\n" },
+	{ "inspect", cmd_inspect,
+	  "what each layer changes, wasted bytes, efficiency; CI rules",
+	  "usage: overtar inspect [--json] [--top N] [--layer N]\n"
+	  "                       [--max-wasted BYTES|PERCENT%]\n"
+	  "                       [--min-efficiency RATIO] LAYER...\n"
+	  "\n"
+	  "  --layer N             only layer N's changes (1 = the first\n"
+	  "                        LAYER), as A/M/D lines\n"
+	  "  --top N               the N largest wasted files (default 10)\n"
+	  "  --json                JSON Lines (overtar(1), JSON SCHEMA)\n"
+	  "  --max-wasted LIMIT    exit 1 when more bytes than LIMIT (K, M, G,\n"
+	  "                        T: powers of 1024) or more than LIMIT%\n"
+	  "                        of the image's bytes are wasted\n"
+	  "  --min-efficiency R    exit 1 when the efficiency is below R\n" },
+	{ "ls", cmd_ls,
+	  "list the merged tree, with the layer providing each entry",
+	  "usage: overtar ls [-l] [-R] [-a] [-d] [--origin] [--json]\n"
+	  "                  LAYER... [-- PATH...]\n"
+	  "\n"
+	  "  -l, --long        mode, links, uid, gid, size, UTC time, target\n"
+	  "  -R, --recursive   list subdirectories too\n"
+	  "  -a, --all         include names starting with '.'\n"
+	  "  -d, --directory   list directories themselves, not their content\n"
+	  "  --origin          the layer providing each entry (N:FILE)\n"
+	  "  --json            one JSON object per entry (overtar(1))\n"
+	  "  PATH...           paths in the image, after '--' (default /)\n" },
+	{ "stat", cmd_stat,
+	  "every attribute of entries of the merged tree, with their layer",
+	  "usage: overtar stat [-L] [--json] LAYER... -- PATH...\n"
+	  "\n"
+	  "  -L, --dereference follow a symlink in the last component\n"
+	  "  --json            one JSON object per path (overtar(1))\n" },
 };
 
 const struct cmd_struct *cmd_find(const char *name)

@@ -35,12 +35,33 @@ static int set_each(struct script_ctx *c, size_t first, bool follow,
 
 int script_chmod(struct script_ctx *c)
 {
+	struct vfs_fs *fs = c->env->fs;
 	struct vfs_setattr sa = { .mask = VFS_SET_MODE };
+	mode_t mode, keep;
+	int rc = 0;
 
-	if (script_parse_mode(c->args[0], &sa.mode))
+	if (script_parse_mode(c->args[0], &mode))
 		return script_failf(c, NULL, -EINVAL, "invalid mode '%s'",
 				    c->args[0]);
-	return set_each(c, 1, true, &sa);
+	/* A directory keeps the setuid and setgid bits a mode of fewer than
+	 * five digits leaves out ("00755" clears them): mode_compile and
+	 * mode_adjust in gnulib modechange.c, chmod(1). */
+	keep = strlen(c->args[0]) < 5 ? (S_ISUID | S_ISGID) & ~mode : 0;
+	for (size_t i = 1; !rc && i < c->nargs; i++) {
+		struct vfs_node *n = NULL;
+		struct vfs_attr a;
+
+		rc = vfs_resolve(fs, c->args[i], true, &n);
+		if (!rc)
+			rc = vfs_getattr(fs, n, &a);
+		if (!rc) {
+			sa.mode = mode | (S_ISDIR(a.mode) ? a.mode & keep : 0);
+			rc = vfs_setattr(fs, n, &sa);
+		}
+		vfs_put(fs, n);
+		script_fail(c, c->args[i], rc);
+	}
+	return rc;
 }
 
 /*
@@ -106,6 +127,7 @@ static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
 {
 	char *spec = strdup(c->args[0]), *colon;
 	unsigned long uid = 0, gid = 0, login = 0;
+	bool named = false;
 	int rc = spec ? 0 : -ENOMEM;
 
 	if (rc)
@@ -113,26 +135,36 @@ static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
 	colon = strchr(spec, ':');
 	if (colon)
 		*colon++ = '\0';
+	/* As parse_user_spec (gnulib userspec.c): a name first, then a
+	 * number; only a name has a login group for "USER:". */
 	if (*spec) {
 		sa->mask |= VFS_SET_UID;
-		if (numeric(spec))
+		named = !lookup_id(c->env->fs, "/etc/passwd", spec, &uid,
+				   &login);
+		if (!named && numeric(spec))
 			uid = strtoul(spec, NULL, 10);
-		else if (lookup_id(c->env->fs, "/etc/passwd", spec, &uid,
-				   &login))
+		else if (!named)
 			rc = script_failf(c, NULL, -EINVAL, "invalid user: "
 					  "'%s'", c->args[0]);
 	}
 	if (!rc && colon && *colon) {
 		sa->mask |= VFS_SET_GID;
-		if (numeric(colon))
-			gid = strtoul(colon, NULL, 10);
-		else if (lookup_id(c->env->fs, "/etc/group", colon, &gid, NULL))
-			rc = script_failf(c, NULL, -EINVAL, "invalid group: "
-					  "'%s'", c->args[0]);
+		if (lookup_id(c->env->fs, "/etc/group", colon, &gid, NULL)) {
+			if (numeric(colon))
+				gid = strtoul(colon, NULL, 10);
+			else
+				rc = script_failf(c, NULL, -EINVAL,
+						  "invalid group: '%s'",
+						  c->args[0]);
+		}
 	} else if (!rc && colon && *spec) {
-		/* "user:" means the user's login group (chown(1)). */
+		/* "user:" means the user's login group (chown(1)); a
+		 * number has none: "invalid spec". */
 		sa->mask |= VFS_SET_GID;
-		gid = numeric(spec) ? uid : login;
+		gid = login;
+		if (!named)
+			rc = script_failf(c, NULL, -EINVAL, "invalid spec: "
+					  "'%s'", c->args[0]);
 	}
 	if (!rc && (uid > 0xfffffffe || gid > 0xfffffffe))
 		rc = script_failf(c, NULL, -EINVAL, "invalid owner '%s'",
@@ -342,9 +374,12 @@ int script_setxattr(struct script_ctx *c)
 	size_t len = 0;
 	int rc = value ? 0 : -ENOMEM;
 
-	if (!rc && decode_value(c->args[1], c->lens[1], value, &len))
-		rc = script_failf(c, NULL, -EINVAL, "invalid value '%s'",
-				  c->args[1]);
+	if (!rc && decode_value(c->args[1], c->lens[1], value, &len)) {
+		/* A bad argument, like a bad mode: no path to name. */
+		free(value);
+		return script_failf(c, NULL, -EINVAL, "invalid value '%s'",
+				    c->args[1]);
+	}
 	if (!rc && len > 65536)
 		rc = -E2BIG;
 	if (!rc)

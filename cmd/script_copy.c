@@ -46,10 +46,15 @@ int script_mv(struct script_ctx *c)
 		rc = script_target(c, src, c->args[1], &dst);
 	if (rc)
 		return script_fail(c, src, rc);
-	if (same_file(fs, dst, &a) && !strcmp(src, dst))
+	/* mv refuses one file under two names, hard links included, unless
+	 * it is a symlink (same_file_ok in coreutils copy.c): the spelling
+	 * does not matter, "d/" and "d" are the same file. */
+	if (same_file(fs, dst, &a) && !S_ISLNK(a.mode))
 		rc = script_failf(c, src, -EINVAL, "'%s' and '%s' are the "
 				  "same file", src, dst);
-	if (!rc)
+	if (!rc && strcmp(dst, c->args[1]))
+		rc = vfs_rename_into(fs, src, dst);	/* into a directory */
+	else if (!rc)
 		rc = vfs_rename(fs, src, dst);
 	if (rc == -EINVAL)
 		rc = script_failf(c, src, rc, "cannot move to a subdirectory "
@@ -143,7 +148,7 @@ static int cp_to(struct script_ctx *c, struct vfs_node *src,
 {
 	struct vfs_fs *fs = c->env->fs;
 	struct vfs_attr sa, da;
-	struct vfs_node *dstn;
+	struct vfs_node *dstn = NULL;	/* a failed resolve leaves it unset */
 	int rc = vfs_getattr(fs, src, &sa);
 
 	if (rc)

@@ -217,6 +217,11 @@ static int lex_words(struct script_lexer *lx, struct script_line *l,
 		char c = t[lx->pos];
 
 		if (c == '\n' || c == ' ' || c == '\t') {
+			if (!in_word && is_tag) {
+				/* "<<" then the end of the line */
+				rc = err_set(e, -EINVAL, "heredoc without a tag");
+				break;
+			}
 			if (in_word && is_tag)
 				*tag = w, memset(&w, 0, sizeof(w));
 			else if (in_word)

@@ -123,6 +123,35 @@ int cmd_open_output(const char *cmd, const char *path, bool comp_given,
 	return CMD_OK;
 }
 
+int cmd_parse_limit(const char *cmd, int c, const char *arg,
+		    struct cmd_layer_opts *lo)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (c == CMD_OPT_MAX_SPOOL && *end && !end[1] &&
+	    (u = strchr(units, *end))) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (errno || end == arg || *end || *arg == '-' || !v ||
+	    v > (UINT64_MAX >> shift) ||
+	    (c == CMD_OPT_MAX_PATH_DEPTH && v > SIZE_MAX))
+		return cmd_usage(cmd, "invalid limit '%s'", arg);
+	if (c == CMD_OPT_MAX_ENTRIES)
+		lo->max_entries = v;
+	else if (c == CMD_OPT_MAX_PATH_DEPTH)
+		lo->max_depth = (size_t)v;
+	else
+		lo->max_spool = (uint64_t)v << shift;
+	return CMD_OK;
+}
+
 void cmd_drop_stack(struct ovl *ovl)
 {
 	static struct ovl *exit_owned;
@@ -133,19 +162,24 @@ void cmd_drop_stack(struct ovl *ovl)
 }
 
 struct loader {
-	char **paths;
+	struct tarin_src *srcs;	/* layer files, and image layers expanded */
 	const struct cmd_layer_opts *o;
 	struct memfs **fs;
 	struct err *errs;
 	int *rcs;
 	size_t n, next;
 	pthread_mutex_t lock;
+	_Atomic uint64_t spool_used;	/* --max-spool counts all layers */
 };
 
 static void *load_worker(void *arg)
 {
 	struct loader *l = arg;
-	struct tarin_opts to = { .spool_dir = l->o->spool_dir };
+	struct tarin_opts to = { .spool_dir = l->o->spool_dir,
+				 .max_entries = l->o->max_entries,
+				 .max_depth = l->o->max_depth,
+				 .max_spool = l->o->max_spool,
+				 .spool_used = &l->spool_used };
 
 	for (;;) {
 		size_t i;
@@ -155,7 +189,8 @@ static void *load_worker(void *arg)
 		pthread_mutex_unlock(&l->lock);
 		if (i >= l->n)
 			return NULL;
-		l->rcs[i] = tarin_load(l->paths[i], &to, &l->fs[i], &l->errs[i]);
+		l->rcs[i] = tarin_load_src(&l->srcs[i], &to, &l->fs[i],
+					   &l->errs[i]);
 	}
 }
 
@@ -190,9 +225,10 @@ static int load_all(struct loader *l, struct err *e)
 int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 		   struct ovl **out, struct err *e)
 {
-	struct loader l = { .paths = paths, .o = o, .n = n };
+	struct loader l = { .o = o };
 	struct ovl_opts oo = { .writable = o->writable,
 			       .keep_dirlinks = o->keep_dirlinks };
+	struct cmd_inputs in;
 	size_t stdins = 0;
 	int rc = -ENOMEM;
 
@@ -201,6 +237,12 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	if (stdins > 1)
 		return err_set(e, -EINVAL, "standard input ('-') given as a "
 			       "layer more than once");
+	rc = cmd_inputs_expand(paths, n, &in, e);
+	if (rc)
+		return rc;
+	l.srcs = in.srcs;
+	l.n = n = in.nsrcs;
+	rc = -ENOMEM;
 	oo.now = o->now;
 	if (!oo.now.tv_sec && !oo.now.tv_nsec)
 		clock_gettime(CLOCK_REALTIME, &oo.now);
@@ -217,6 +259,7 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 		for (size_t i = 0; i < n; i++)
 			memfs_free(l.fs[i]);
 out:
+	cmd_inputs_release(&in, rc ? NULL : o->image);
 	free(l.fs);
 	free(l.errs);
 	free(l.rcs);

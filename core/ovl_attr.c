@@ -39,6 +39,18 @@ static void kill_privs(struct memfs_inode *ino)
 	memfs_xattr_remove(ino, "security.capability");
 }
 
+/*
+ * A write or a truncate drops file capabilities, even for root: do_truncate
+ * and file_remove_privs (fs/inode.c) ask dentry_needs_remove_privs, and
+ * cap_inode_need_killpriv wants security.capability gone whoever writes.
+ * Setuid and setgid stay: the writer has CAP_FSETID
+ * (setattr_should_drop_suidgid).
+ */
+static void kill_caps(struct memfs_inode *ino)
+{
+	memfs_xattr_remove(ino, "security.capability");
+}
+
 static int set_size(struct ovl *ovl, struct memfs_inode *ino, uint64_t size)
 {
 	struct memfs_data *d;
@@ -53,6 +65,7 @@ static int set_size(struct ovl *ovl, struct memfs_inode *ino, uint64_t size)
 		return rc;
 	memfs_inode_set_data(ino, d);
 	memfs_data_put(d);
+	kill_caps(ino);
 	ino->mtime = ovl->opts.now;
 	return 0;
 }
@@ -99,6 +112,7 @@ int ovl_op_setdata(struct vfs_fs *fs, struct vfs_node *node,
 	if (rc)
 		return rc;
 	memfs_inode_set_data(ino, d);
+	kill_caps(ino);
 	ino->mtime = ovl_of(fs)->opts.now;
 	return 0;
 }
@@ -132,6 +146,22 @@ static int xattr_target(struct vfs_fs *fs, struct vfs_node *node,
 	return xattr_allowed(ovl_top(d), name);
 }
 
+/*
+ * Whether value is a file capability the kernel takes: revision 2 in 20
+ * bytes or revision 3 in 24 (validheader in cap_convert_nscap,
+ * security/commoncap.c); anything else is EINVAL.
+ */
+static bool valid_caps(const unsigned char *v, size_t len)
+{
+	uint32_t magic;
+
+	if (len != 20 && len != 24)
+		return false;
+	magic = (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 |
+		(uint32_t)v[3] << 24;
+	return (magic & 0xff000000u) == (len == 20 ? 0x02000000u : 0x03000000u);
+}
+
 int ovl_op_setxattr(struct vfs_fs *fs, struct vfs_node *node, const char *name,
 		    const void *value, size_t len)
 {
@@ -139,6 +169,9 @@ int ovl_op_setxattr(struct vfs_fs *fs, struct vfs_node *node, const char *name,
 	struct memfs_inode *ino;
 	int rc = xattr_target(fs, node, name, &d);
 
+	if (!rc && !strcmp(name, "security.capability") &&
+	    !valid_caps(value, len))
+		rc = -EINVAL;
 	if (!rc)
 		rc = upper_inode(fs, node, &ino);
 	if (!rc)

@@ -221,19 +221,25 @@ int vfs_walk(struct vfs_fs *fs, const char *path, unsigned flags,
 				pop_to(&w, w.depth - 1);
 			continue;
 		}
-		rc = step(&w, name, len, !last || (flags & VFS_FOLLOW) || slash,
-			  &n);
+		rc = step(&w, name, len, !last || (flags & VFS_FOLLOW) ||
+			  (slash && !(flags & VFS_SLASH_NOFOLLOW)), &n);
 		if (rc == 1) {
 			lastname = "";
 			lastlen = 0;
 			continue;
 		}
 		if (rc == -ENOENT && last && (flags & VFS_PARENT)) {
-			rc = finish(&w, out, name, len);
-			if (rc)
+			/* The directory that lacks the name is the parent;
+			 * what is below it on the stack stays there and is
+			 * put with the rest. */
+			out->buf = strndup(name, len);
+			if (!out->buf) {
+				rc = -ENOMEM;
 				goto fail;
-			out->parent = out->node;
-			out->node = NULL;
+			}
+			out->name = out->buf;
+			out->len = len;
+			out->parent = w.stack[--w.depth];
 			goto done;
 		}
 		if (rc || (rc = push(&w, n)))
@@ -306,9 +312,10 @@ static int walk_new(struct vfs_fs *fs, const char *path, struct vfs_walk *w)
 }
 
 /* Walks to an existing last component that is a real name, not . or .. */
-static int walk_old(struct vfs_fs *fs, const char *path, struct vfs_walk *w)
+static int walk_old(struct vfs_fs *fs, const char *path, unsigned flags,
+		    struct vfs_walk *w)
 {
-	int rc = vfs_walk(fs, path, 0, w);
+	int rc = vfs_walk(fs, path, flags, w);
 
 	if (rc)
 		return rc;
@@ -366,7 +373,7 @@ static int remove_one(struct vfs_fs *fs, const char *path, bool dir)
 
 	if (!fs->ops->unlink)
 		return -EROFS;
-	rc = walk_old(fs, path, &w);
+	rc = walk_old(fs, path, VFS_SLASH_NOFOLLOW, &w);
 	if (rc)
 		return rc;
 	if (dir)

@@ -141,6 +141,12 @@ struct vfs_fs {
 enum vfs_walk_flags {
 	VFS_FOLLOW = 1 << 0,	/* follow a symlink in the last component */
 	VFS_PARENT = 1 << 1,	/* the last component may be missing */
+	/*
+	 * A trailing slash does not follow a final symlink: the name is
+	 * taken as it stands and must be a directory (-ENOTDIR), as rmdir(2),
+	 * unlink(2) and rename(2) look their last component up.
+	 */
+	VFS_SLASH_NOFOLLOW = 1 << 2,
 };
 
 /*
@@ -205,6 +211,16 @@ int vfs_rmdir(struct vfs_fs *fs, const char *path);
  * again, so the original is never lost. 0 or a negative errno.
  */
 int vfs_rename(struct vfs_fs *fs, const char *oldpath, const char *newpath);
+
+/*
+ * As vfs_rename, but where the filesystem answers EXDEV for a directory,
+ * moves it as coreutils 9.1 mv does when its destination was an existing
+ * directory to move into: a new directory, each entry renamed into it
+ * (recursively where EXDEV again), src's attributes, src removed. What
+ * failed is left as it stands, as with mv. 0 or a negative errno.
+ */
+int vfs_rename_into(struct vfs_fs *fs, const char *oldpath,
+		    const char *newpath);
 
 /* Node-level wrappers: -EROFS where the op is missing. */
 int vfs_setattr(struct vfs_fs *fs, struct vfs_node *n,

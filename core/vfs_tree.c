@@ -54,24 +54,35 @@ int vfs_list(struct vfs_fs *fs, struct vfs_node *dir,
 	return rc;
 }
 
+static int remove_at(struct vfs_fs *fs, struct vfs_node *dir,
+		     const char *name);
+
+/* rm -r of everything in the directory dir. */
+static int remove_children(struct vfs_fs *fs, struct vfs_node *dir)
+{
+	struct vfs_names ns;
+	int rc = vfs_list(fs, dir, &ns);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; !rc && i < ns.n; i++)
+		rc = remove_at(fs, dir, ns.v[i]);
+	vfs_names_free(&ns);
+	return rc;
+}
+
 /* rm -r of name in dir. */
 static int remove_at(struct vfs_fs *fs, struct vfs_node *dir, const char *name)
 {
 	struct vfs_node *n;
 	struct vfs_attr a;
-	struct vfs_names ns;
 	int rc = fs->ops->lookup(fs, dir, name, strlen(name), &n);
 
 	if (rc)
 		return rc;
 	rc = fs->ops->getattr(fs, n, &a);
 	if (!rc && S_ISDIR(a.mode)) {
-		rc = vfs_list(fs, n, &ns);
-		if (!rc) {
-			for (size_t i = 0; !rc && i < ns.n; i++)
-				rc = remove_at(fs, n, ns.v[i]);
-			vfs_names_free(&ns);
-		}
+		rc = remove_children(fs, n);
 		if (!rc)
 			rc = fs->ops->rmdir(fs, dir, name, strlen(name));
 	} else if (!rc) {
@@ -88,7 +99,15 @@ int vfs_remove_tree(struct vfs_fs *fs, const char *path)
 
 	if (!fs->ops->unlink)
 		return -EROFS;
-	rc = vfs_walk(fs, path, 0, &w);
+	rc = vfs_walk(fs, path, VFS_SLASH_NOFOLLOW, &w);
+	if (rc == -ENOTDIR && !vfs_walk(fs, path, 0, &w)) {
+		/* "link/" to a directory: rm's fts stats through the link
+		 * and empties the directory, then rmdir("link/") answers
+		 * ENOTDIR (rmdir(2) does not follow the last component). */
+		rc = w.node && w.parent ? remove_children(fs, w.node) : 0;
+		vfs_walk_release(fs, &w);
+		return rc ? rc : -ENOTDIR;
+	}
 	if (rc)
 		return rc;
 	if (!w.parent)
@@ -281,7 +300,61 @@ int vfs_copy(struct vfs_fs *fs, struct vfs_node *src, const char *dst,
 	return rc;
 }
 
-int vfs_rename(struct vfs_fs *fs, const char *oldpath, const char *newpath)
+/*
+ * coreutils 9.1 mv into an existing directory, once rename(2) answered
+ * EXDEV for the directory src: copy_internal retries renameat2 for every
+ * entry below it (the retry is skipped only when mv's own first rename
+ * already failed), so the new directory is made, each child is renamed
+ * into it (a child directory answering EXDEV again is moved the same way),
+ * the new directory takes src's attributes as cp -a gives them, and the
+ * emptied src goes. Renamed lower files are copied up one by one, so hard
+ * links among them break, where a copy (vfs_copy) would keep them.
+ */
+static int move_entries(struct vfs_fs *fs, struct vfs_node *odir,
+			const char *oname, struct vfs_node *src,
+			struct vfs_node *ndir, const char *nname)
+{
+	struct vfs_create c = { .mode = S_IFDIR | 0700 };
+	struct vfs_setattr sa = { .mask = VFS_SET_MTIME };
+	struct vfs_node *dst = NULL, *child;
+	struct vfs_names ns;
+	struct vfs_attr a;
+	/* The times are src's before its entries left (cp stats first). */
+	int rc = fs->ops->getattr(fs, src, &a);
+
+	if (!rc)
+		rc = fs->ops->create(fs, ndir, nname, strlen(nname), &c, &dst);
+	if (!rc)
+		rc = vfs_list(fs, src, &ns);
+	if (rc)
+		goto out;
+	for (size_t i = 0; !rc && i < ns.n; i++) {
+		size_t len = strlen(ns.v[i]);
+
+		rc = fs->ops->rename(fs, src, ns.v[i], len, dst, ns.v[i], len);
+		if (rc != -EXDEV)
+			continue;
+		rc = fs->ops->lookup(fs, src, ns.v[i], len, &child);
+		if (!rc) {
+			rc = move_entries(fs, src, ns.v[i], child, dst, ns.v[i]);
+			vfs_put(fs, child);
+		}
+	}
+	vfs_names_free(&ns);
+	sa.mtime = a.mtime;
+	if (!rc)
+		rc = vfs_copy_attrs(fs, src, dst, VFS_COPY_ALL);
+	if (!rc)
+		rc = vfs_setattr(fs, dst, &sa);
+	if (!rc)
+		rc = fs->ops->rmdir(fs, odir, oname, strlen(oname));
+out:
+	vfs_put(fs, dst);
+	return rc;
+}
+
+static int rename_path(struct vfs_fs *fs, const char *oldpath,
+		       const char *newpath, bool into)
 {
 	struct vfs_walk o, n;
 	struct vfs_node *src;
@@ -289,10 +362,10 @@ int vfs_rename(struct vfs_fs *fs, const char *oldpath, const char *newpath)
 
 	if (!fs->ops->rename)
 		return -EROFS;
-	rc = vfs_walk(fs, oldpath, 0, &o);
+	rc = vfs_walk(fs, oldpath, VFS_SLASH_NOFOLLOW, &o);
 	if (rc)
 		return rc;
-	rc = vfs_walk(fs, newpath, VFS_PARENT, &n);
+	rc = vfs_walk(fs, newpath, VFS_PARENT | VFS_SLASH_NOFOLLOW, &n);
 	if (rc)
 		goto out_old;
 	if (!o.parent || !n.parent)
@@ -310,9 +383,11 @@ int vfs_rename(struct vfs_fs *fs, const char *oldpath, const char *newpath)
 	 * source goes. */
 	src = vfs_get(fs, o.node);
 	rc = n.node ? fs->ops->rmdir(fs, n.parent, n.name, n.len) : 0;
-	if (!rc)
+	if (!rc && into)
+		rc = move_entries(fs, o.parent, o.name, src, n.parent, n.name);
+	else if (!rc)
 		rc = vfs_copy(fs, src, newpath, VFS_COPY_ALL, 0, 0);
-	if (!rc)
+	if (!rc && !into)
 		rc = remove_at(fs, o.parent, o.name);
 	vfs_put(fs, src);
 out:
@@ -320,4 +395,15 @@ out:
 out_old:
 	vfs_walk_release(fs, &o);
 	return rc;
+}
+
+int vfs_rename(struct vfs_fs *fs, const char *oldpath, const char *newpath)
+{
+	return rename_path(fs, oldpath, newpath, false);
+}
+
+int vfs_rename_into(struct vfs_fs *fs, const char *oldpath,
+		    const char *newpath)
+{
+	return rename_path(fs, oldpath, newpath, true);
 }

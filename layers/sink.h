@@ -15,6 +15,7 @@
 #ifndef OVERTAR_SINK_H
 #define OVERTAR_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,20 @@ struct sink_opts {
 	enum sink_comp comp;
 	int level;		/* 0: the codec's default (gzip 6, zstd 3) */
 	int threads;		/* 0: one per online CPU */
+	/*
+	 * Keep the SHA-256 and size of the bytes given (an image layer's
+	 * diff_id) and of the bytes written (its blob digest) while writing,
+	 * for sink_end(). Needs a path; plain output then goes through user
+	 * space instead of copy_file_range.
+	 */
+	bool digest;
+};
+
+/* What sink_end() reports of a sink opened with opts.digest. */
+struct sink_sums {
+	unsigned char in_sha256[32];	/* of the bytes given */
+	unsigned char out_sha256[32];	/* of the bytes written */
+	uint64_t in_size, out_size;
 };
 
 /*
@@ -51,6 +66,20 @@ int sink_copy(struct sink *s, struct memfs_src *src, uint64_t off,
  * errno with e naming the output (then nothing is left behind).
  */
 int sink_commit(struct sink *s, struct err *e);
+/*
+ * Flushes and closes the temporary file without renaming it, and fills
+ * sums (may be NULL; zeros unless opts.digest). s stays open for
+ * sink_commit_as() or sink_abort(). Returns 0 or a negative errno with e
+ * naming the output (then s is freed and nothing is left behind).
+ */
+int sink_end(struct sink *s, struct sink_sums *sums, struct err *e);
+/*
+ * sink_commit(), renaming to path instead of the path given at open (the
+ * name of a blob is its digest, known only at the end). Same returns.
+ */
+int sink_commit_as(struct sink *s, const char *path, struct err *e);
+/* The temporary file's name (NULL for stdout); s owns it. */
+const char *sink_temp(const struct sink *s);
 /* Removes the temporary file and frees s. NULL is ignored. */
 void sink_abort(struct sink *s);
 /*

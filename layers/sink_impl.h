@@ -10,8 +10,11 @@
 #define OVERTAR_SINK_IMPL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-#define SINK_GZ_BLOCK (128u << 10)	/* pigz's default block size */
+struct sha256_ctx;
+
+#define SINK_GZ_BLOCK (1u << 20)	/* see sink_gzip.c */
 
 struct sink_gz;
 
@@ -20,10 +23,13 @@ int sink_write_all(int fd, const void *buf, size_t len);
 
 /*
  * Writes the gzip header to fd and starts threads workers (capped) and a
- * writer. Returns 0 and sets *out, -EINVAL for a level outside 1..9,
- * -ENOMEM, or a write or pthread_create error.
+ * writer. Every byte written to fd also goes into hash when it is not NULL
+ * (header, blocks and trailer, in order, all on one thread at a time).
+ * Returns 0 and sets *out, -EINVAL for a level outside 1..9, -ENOMEM, or a
+ * write or pthread_create error.
  */
-int sink_gz_open(int fd, int level, int threads, struct sink_gz **out);
+int sink_gz_open(int fd, int level, int threads, struct sha256_ctx *hash,
+		 struct sink_gz **out);
 /* The buffer to fill first (SINK_GZ_BLOCK bytes), owned by g. */
 unsigned char *sink_gz_buf(struct sink_gz *g);
 /*
@@ -40,5 +46,31 @@ int sink_gz_finish(struct sink_gz *g, size_t len);
 /* Stops the threads (dropping pending blocks) and frees g. NULL is
  * ignored. */
 void sink_gz_free(struct sink_gz *g);
+
+/*
+ * The plain output's writer thread (sink_aw.c): buffers of cap bytes and
+ * copy requests, carried out in order on fd.
+ */
+struct sink_aw;
+
+/* Starts the thread. 0 and *out, -ENOMEM or a pthread_create error. */
+int sink_aw_open(int fd, size_t cap, struct sink_aw **out);
+/* The buffer to fill first, owned by a. */
+unsigned char *sink_aw_buf(struct sink_aw *a);
+/*
+ * Queues the first len bytes of the current buffer (none when len is 0:
+ * then *next is left alone) and sets *next to a free buffer to fill,
+ * waiting for one. 0 or the first error of the thread (negative errno).
+ */
+int sink_aw_write(struct sink_aw *a, size_t len, unsigned char **next);
+/* Queues a copy of fd's bytes [off, off + len). 0 or the first error. */
+int sink_aw_copy(struct sink_aw *a, int fd, uint64_t off, uint64_t len);
+/* Waits until everything queued is done; 0 or the first error. */
+int sink_aw_sync(struct sink_aw *a);
+/* sink_aw_sync, then stops the thread. */
+int sink_aw_finish(struct sink_aw *a);
+/* Stops the thread, dropping what is queued, and frees a. NULL is
+ * ignored. */
+void sink_aw_free(struct sink_aw *a);
 
 #endif

@@ -16,11 +16,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "layers/memfs.h"
@@ -52,14 +54,32 @@ int tarin_oom(struct tarin_loader *ld)
 
 /* --- input and spool --------------------------------------------------- */
 
+/* Reads the next block, never past the end of a window. */
+static ssize_t in_next(struct tarin_input *in)
+{
+	size_t want = in->chunk ? in->chunk : TARIN_BLOCK;
+	ssize_t n;
+
+	if (in->regular && in->pos >= in->size)
+		return 0;
+	if (in->regular && in->size - in->pos < want)
+		want = (size_t)(in->size - in->pos);
+	do
+		n = read(in->fd, in->block, want);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n;
+	in->pos += (uint64_t)n;
+	if (in->want)
+		sha256_update(&in->hash, (size_t)n, in->block);
+	return n;
+}
+
 static la_ssize_t in_read(struct archive *a, void *cd, const void **buf)
 {
 	struct tarin_input *in = cd;
-	ssize_t n;
+	ssize_t n = in_next(in);
 
-	do
-		n = read(in->fd, in->block, TARIN_BLOCK);
-	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		archive_set_error(a, errno, "read error: %s", strerror(errno));
 		return -1;
@@ -82,13 +102,48 @@ static la_int64_t in_skip(struct archive *a, void *cd, la_int64_t req)
 		return 0;
 	if ((uint64_t)req > in->size - (uint64_t)cur)
 		req = (la_int64_t)(in->size - (uint64_t)cur);
+	if (in->want)
+		return 0;	/* libarchive reads instead: we hash it all */
 	if (lseek(in->fd, (off_t)req, SEEK_CUR) < 0)
 		return 0;
+	in->pos += (uint64_t)req;
 	return req;
 }
 
-static int input_open(struct tarin_loader *ld, const char *path)
+/*
+ * Hashes what libarchive left unread (the zero blocks after the end, the
+ * rest of a compressed stream) and compares the digest.
+ */
+static int in_verify(struct tarin_loader *ld)
 {
+	struct tarin_input *in = &ld->in;
+	unsigned char got[SHA256_DIGEST_SIZE];
+	char hex[2][2 * SHA256_DIGEST_SIZE + 1];
+	ssize_t n;
+
+	if (!in->want)
+		return 0;
+	while ((n = in_next(in)) > 0)
+		;
+	if (n < 0)
+		return err_set(ld->e, -errno, "read error: %s",
+			       strerror(errno));
+	if (in->pos != in->size)
+		return err_set(ld->e, -EIO, "truncated layer");
+	sha256_digest(&in->hash, sizeof(got), got);
+	if (!memcmp(got, in->want, sizeof(got)))
+		return 0;
+	for (size_t i = 0; i < sizeof(got); i++) {
+		snprintf(hex[0] + 2 * i, 3, "%02x", in->want[i]);
+		snprintf(hex[1] + 2 * i, 3, "%02x", got[i]);
+	}
+	return err_set(ld->e, -EBADMSG, "digest mismatch: expected sha256:%s,"
+		       " read sha256:%s", hex[0], hex[1]);
+}
+
+static int input_open(struct tarin_loader *ld, const struct tarin_src *src)
+{
+	const char *path = src->path;
 	struct tarin_input *in = &ld->in;
 	struct stat st;
 	off_t pos;
@@ -109,15 +164,27 @@ static int input_open(struct tarin_loader *ld, const char *path)
 	in->block = malloc(TARIN_BLOCK);
 	if (!in->block)
 		return tarin_oom(ld);
+	if (!S_ISREG(st.st_mode) && (src->window || src->sha256))
+		return err_set(ld->e, -EINVAL, "not a regular file");
 	if (!S_ISREG(st.st_mode))
 		return 0;
 	/* Standard input may be a regular file opened mid-way. */
-	pos = lseek(in->fd, 0, SEEK_CUR);
+	pos = src->window ? lseek(in->fd, (off_t)src->off, SEEK_SET)
+			  : lseek(in->fd, 0, SEEK_CUR);
 	in->regular = pos >= 0;
-	in->base = pos > 0 ? (uint64_t)pos : 0;
+	in->base = in->pos = pos > 0 ? (uint64_t)pos : 0;
 	in->size = (uint64_t)st.st_size;
+	if (src->window && (src->off > in->size ||
+			    src->len > in->size - src->off))
+		return err_set(ld->e, -EIO, "truncated layer");
+	if (src->window)
+		in->size = src->off + src->len;
 	if (in->regular && in->size <= in->base)
 		return err_set(ld->e, -EINVAL, "empty layer");
+	if (src->sha256) {
+		in->want = src->sha256;
+		sha256_init(&in->hash);
+	}
 	return 0;
 }
 
@@ -169,6 +236,49 @@ static int spool_open(struct tarin_loader *ld)
 	return sp->src ? 0 : tarin_oom(ld);
 }
 
+/* How often, in spooled bytes, the spool's free space is looked at. */
+#define SPOOL_CHECK_EVERY (64u << 20)
+
+/*
+ * Refuses to fill the spool's filesystem: a hostile layer must not take
+ * the machine's disk with it, whatever --max-spool allows.
+ */
+static int spool_check_space(struct tarin_loader *ld)
+{
+	struct tarin_spool *sp = &ld->sp;
+	struct statvfs sv;
+
+	if (sp->checked && sp->size - sp->checked < SPOOL_CHECK_EVERY)
+		return 0;
+	sp->checked = sp->size ? sp->size : 1;
+	if (fstatvfs(sp->src->fd, &sv) < 0)
+		return 0;	/* unknown: the write itself will tell */
+	if ((uint64_t)sv.f_bavail * sv.f_frsize <
+	    TARIN_SPOOL_RESERVE + SPOOL_CHECK_EVERY)
+		return err_set(ld->e, -ENOSPC, "spool directory '%s' is almost "
+			       "full (less than %llu MiB free)", sp->dir,
+			       (TARIN_SPOOL_RESERVE + SPOOL_CHECK_EVERY) >> 20);
+	return 0;
+}
+
+/*
+ * Counts len more bytes of content that the layer's own bytes do not hold
+ * in place (decompressed, or sparse holes) against the budget shared by
+ * the run's layers: a compression bomb or a sparse file of absurd size is
+ * refused before it costs disk or output time.
+ */
+static int spool_charge(struct tarin_loader *ld, uint64_t len)
+{
+	struct tarin_spool *sp = &ld->sp;
+	uint64_t used = atomic_fetch_add(sp->used, len);
+
+	if (len > sp->max || used > sp->max - len)
+		return err_set(ld->e, -ENOSPC, "more than %llu bytes of "
+			       "decompressed or sparse content",
+			       (unsigned long long)sp->max);
+	return 0;
+}
+
 static int spool_flush(struct tarin_loader *ld)
 {
 	struct tarin_spool *sp = &ld->sp;
@@ -176,6 +286,8 @@ static int spool_flush(struct tarin_loader *ld)
 
 	if (!sp->fill)
 		return 0;
+	if ((rc = spool_check_space(ld)))
+		return rc;
 	rc = write_all(sp->src->fd, sp->buf, sp->fill);
 	if (rc)
 		return err_set(ld->e, rc, "cannot write the spool file: %s",
@@ -263,8 +375,14 @@ static int archive_setup(struct tarin_loader *ld)
 		      archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE;
 	if (!ld->inplace)
 		return 0;
-	/* The source takes the fd over; we keep reading through it. */
+	/*
+	 * The source takes the fd over; we keep reading through it, in
+	 * small reads from now on: libarchive skips file data by our lseek
+	 * only past what it has buffered, so a large read block would copy
+	 * in most of the content we reference in place and never use.
+	 */
 	ld->in.own = false;
+	ld->in.chunk = TARIN_INPLACE_READ;
 	ld->src = memfs_src_fd(ld->in.fd, ld->in.size);
 	return ld->src ? 0 : tarin_oom(ld);
 }
@@ -314,17 +432,25 @@ static int data_inplace(struct tarin_loader *ld, uint64_t size,
 	return 0;
 }
 
+/* Whether len bytes at p are all zero. */
+static bool all_zero(const unsigned char *p, size_t len)
+{
+	return !len || (!p[0] && !p[len - 1] && !memcmp(p, p + 1, len - 1));
+}
+
 /*
  * Reads the entry's blocks; their logical offsets leave the holes of a
  * sparse file. In place, the block libarchive returns is not consumed until
  * the next call, so the stream position after the call is its offset.
+ * Decompressed blocks of zeros become holes too: memfs reads a gap as
+ * zeros, so a bomb of zeros costs neither spool nor memory.
  */
 static int data_blocks(struct tarin_loader *ld, uint64_t size,
 		       struct memfs_data **out)
 {
 	struct memfs_src *src;
 	struct memfs_data *d = NULL;
-	uint64_t end = 0, at;
+	uint64_t end = 0, got = 0, at;
 	const void *buf;
 	size_t len;
 	la_int64_t off;
@@ -341,14 +467,21 @@ static int data_blocks(struct tarin_loader *ld, uint64_t size,
 		    (uint64_t)off > size - len)
 			return err_set(ld->e, -EIO, "corrupt sparse map");
 		end = (uint64_t)off + len;
+		got += len;
 		if (ld->inplace)
 			at = ld->in.base +
 			     (uint64_t)archive_filter_bytes(ld->a, 0);
+		else if ((rc = spool_charge(ld, len)))
+			return rc;
+		else if (all_zero(buf, len))
+			continue;
 		else if ((rc = spool_write(ld, buf, len, &at)))
 			return rc;
 		if ((rc = ext_add(ld, (uint64_t)off, len, at)))
 			return rc;
 	}
+	if ((rc = spool_charge(ld, size - got)))	/* sparse holes */
+		return rc;
 	if (ld->next > UINT32_MAX || !(d = memfs_data_new(size,
 						(uint32_t)ld->next)))
 		return tarin_oom(ld);
@@ -425,6 +558,10 @@ static int loader_init(struct tarin_loader *ld, const struct tarin_opts *opts,
 						: TARIN_MAX_DEPTH;
 	ld->sp.dir = opts && opts->spool_dir ? opts->spool_dir
 		     : tmp && *tmp ? tmp : "/var/tmp";
+	ld->sp.max = opts && opts->max_spool ? opts->max_spool
+					     : TARIN_MAX_SPOOL;
+	ld->sp.used = opts && opts->spool_used ? opts->spool_used
+					       : &ld->sp.own;
 	if (memfs_new(&ld->fs))
 		return tarin_oom(ld);
 	ld->ccap = 64;
@@ -457,6 +594,14 @@ static void loader_release(struct tarin_loader *ld)
 int tarin_load(const char *path, const struct tarin_opts *opts,
 	       struct memfs **out, struct err *e)
 {
+	struct tarin_src src = { .path = path };
+
+	return tarin_load_src(&src, opts, out, e);
+}
+
+int tarin_load_src(const struct tarin_src *src, const struct tarin_opts *opts,
+		   struct memfs **out, struct err *e)
+{
 	struct tarin_loader ld = { 0 };
 	/*
 	 * pax names are UTF-8 (POSIX pax "path"), and libarchive converts
@@ -471,11 +616,13 @@ int tarin_load(const char *path, const struct tarin_opts *opts,
 	*out = NULL;
 	rc = loader_init(&ld, opts, e);
 	if (!rc)
-		rc = input_open(&ld, path);
+		rc = input_open(&ld, src);
 	if (!rc)
 		rc = archive_setup(&ld);
 	if (!rc)
 		rc = load_entries(&ld);
+	if (!rc)
+		rc = in_verify(&ld);
 	if (!rc)
 		rc = tarin_whiteouts_resolve(&ld);
 	if (!rc && ld.sp.src && !(rc = spool_flush(&ld)))
@@ -484,7 +631,7 @@ int tarin_load(const char *path, const struct tarin_opts *opts,
 		*out = ld.fs;
 		ld.fs = NULL;
 	} else {
-		err_file(e, "layer", path);
+		err_file(e, "layer", src->name ? src->name : src->path);
 	}
 	loader_release(&ld);
 	if (utf8) {

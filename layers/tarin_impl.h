@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nettle/sha2.h>
+
 #include "core/err.h"
+#include "layers/tarin.h"
 
 struct archive;
 struct archive_entry;
@@ -19,12 +22,10 @@ struct memfs_dentry;
 struct memfs_inode;
 struct memfs_src;
 
-/* Defaults of the hostile-input limits (tarin_opts fields left 0). */
-#define TARIN_MAX_ENTRIES 10000000ULL
-#define TARIN_MAX_PATH 65536
-#define TARIN_MAX_DEPTH 4096
 #define TARIN_NAME_MAX 255	/* bytes of one component, as NAME_MAX */
 #define TARIN_BLOCK (1u << 20)	/* read and spool buffers */
+#define TARIN_INPLACE_READ (64u << 10)	/* reads of a plain tar, after the
+					   first block (tarin.c) */
 
 /* Growable bytes; p is NUL-terminated at len once anything was put. */
 struct tarin_buf {
@@ -38,9 +39,15 @@ struct tarin_input {
 	bool own;		/* fd is ours to close (not yet given away) */
 	bool regular;		/* a regular file: seekable, size known */
 	uint64_t base;		/* offset where reading began */
-	uint64_t size;		/* st_size of a regular file */
+	uint64_t size;		/* st_size of a regular file, or the end of
+				   the window (a member of an outer tar) */
 	uint64_t nread;		/* bytes read so far */
+	size_t chunk;		/* bytes per read; 0: TARIN_BLOCK */
+	uint64_t pos;		/* file offset of a regular file */
 	unsigned char *block;
+	/* tarin_src.sha256: every byte from base to size is hashed */
+	const unsigned char *want;
+	struct sha256_ctx hash;
 };
 
 /* The per-layer spool: an unlinked file written through a buffer. */
@@ -50,6 +57,15 @@ struct tarin_spool {
 	unsigned char *buf;
 	size_t fill;
 	uint64_t size;		/* bytes written, buffered ones included */
+	/*
+	 * The expansion budget (tarin_opts.max_spool): content not read in
+	 * place, spooled or kept as a hole (zero blocks, sparse holes), is
+	 * counted in *used, shared by the layers of one run, or in own.
+	 */
+	uint64_t max;
+	_Atomic uint64_t *used;
+	_Atomic uint64_t own;
+	uint64_t checked;	/* size at the last free-space check */
 };
 
 struct tarin_ext {

@@ -41,6 +41,8 @@ enum {
 /* Buffers reused across entries, so a million entries cost no mallocs. */
 struct tarout {
 	struct sink *sink;
+	tarout_fn *fn;		/* tarout_new_fn: entries go here instead */
+	void *fn_arg;
 	char *name;		/* the path, with '/' for a directory */
 	size_t name_cap;
 	char *pax;		/* pax records of the current entry */
@@ -67,6 +69,17 @@ struct tarout *tarout_new(struct sink *sink)
 
 	if (t)
 		t->sink = sink;
+	return t;
+}
+
+struct tarout *tarout_new_fn(tarout_fn *fn, void *arg)
+{
+	struct tarout *t = calloc(1, sizeof(*t));
+
+	if (t) {
+		t->fn = fn;
+		t->fn_arg = arg;
+	}
 	return t;
 }
 
@@ -445,6 +458,8 @@ int tarout_write(struct tarout *t, const struct tarout_entry *ent,
 	uint64_t size;
 	int r;
 
+	if (t->fn)
+		return t->fn(t->fn_arg, ent, e);
 	r = hdr_from_entry(t, ent, &h, e);
 	if (r)
 		goto fail;
@@ -489,7 +504,7 @@ fail:
 int tarout_finish(struct tarout *t, struct err *e)
 {
 	/* two zero blocks end the archive; no blocking-factor padding */
-	int r = sink_write(t->sink, zeros, 2 * BLOCK);
+	int r = t->fn ? 0 : sink_write(t->sink, zeros, 2 * BLOCK);
 
 	if (r)
 		return err_set(e, r, "cannot write end of archive: %s",

@@ -67,4 +67,17 @@ int tarout_write(struct tarout *t, const struct tarout_entry *ent,
 int tarout_finish(struct tarout *t, struct err *e);
 void tarout_free(struct tarout *t);
 
+/*
+ * Called for each entry in place of writing it: 0 or a negative errno
+ * with e naming the entry.
+ */
+typedef int tarout_fn(void *arg, const struct tarout_entry *ent,
+		      struct err *e);
+/*
+ * A writer that hands every entry to fn (the same order and hard-link
+ * rules as a tar: a directory writer, layers/dirout.h) and writes
+ * nothing; tarout_finish then does nothing. NULL when out of memory.
+ */
+struct tarout *tarout_new_fn(tarout_fn *fn, void *arg);
+
 #endif

@@ -321,6 +321,46 @@ static void test_compressed_content_spooled(void **state)
 	free(big);
 }
 
+/*
+ * Decompressed blocks of zeros become holes: a bomb of zeros costs no
+ * spool. Every decompressed byte still counts against max_spool, shared
+ * through spool_used, and past it the layer is -ENOSPC.
+ */
+static void test_zero_blocks_are_holes(void **state)
+{
+	size_t len = 8u << 20;
+	char *zeros = calloc(1, len);
+	struct archive *a = w_open("z.tar.gz", PAX, ARCHIVE_FILTER_GZIP);
+	struct archive_entry *ae = w_new("zeros", AE_IFREG, 0644);
+	_Atomic uint64_t used = 0;
+	struct tarin_opts o = { .max_spool = 4u << 20, .spool_used = &used };
+	struct memfs_inode *ino;
+	struct memfs *fs;
+
+	assert_non_null(zeros);
+	archive_entry_set_size(ae, (la_int64_t)len);
+	w_put(a, ae, zeros, len);
+	w_file(a, "x", "not zero");
+	w_close(a);
+	fs = load_ok();
+	assert_content(fs, "zeros", zeros, len);
+	ino = iget(fs, "zeros");
+	assert_int_equal(ino->u.data->n, 0);
+	assert_int_equal(iget(fs, "x")->u.data->ext[0].src->size, 8);
+	memfs_free(fs);
+	assert_int_equal(load_opts(&o, &fs), -ENOSPC);
+	assert_string_equal(e.entry, "zeros");
+	assert_null(fs);
+	o.max_spool = 16u << 20;
+	used = 10u << 20;	/* another layer of the run took 10 MiB */
+	assert_int_equal(load_opts(&o, &fs), -ENOSPC);
+	used = 0;
+	assert_int_equal(load_opts(&o, &fs), 0);
+	assert_int_equal(used, len + 8);
+	memfs_free(fs);
+	free(zeros);
+}
+
 /* Logical content of the sparse fixtures: data at 64 KiB and at the end. */
 #define SP_SIZE (3 * 65536)
 static void sparse_expect(char *buf)
@@ -1314,6 +1354,7 @@ int main(void)
 		cmocka_unit_test(test_stdin_pipe_spooled),
 		cmocka_unit_test(test_empty_pipe_rejected),
 		cmocka_unit_test(test_spool_dir_missing),
+		cmocka_unit_test(test_zero_blocks_are_holes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,511 @@
+/*
+ * inspect: per-layer changes and wasted bytes of a stack (see inspect.h).
+ *
+ * One depth-first walk over the union of every layer's tree. At each path
+ * the walk holds each layer's dentry there (a small array, bottom first)
+ * and the layers that block it from an ancestor (a whiteout, non-directory
+ * or opaque directory higher up the path); from these it works out, for
+ * every entry, the lowest layer that covers it, as ovl_lookup_stack would
+ * stop at it. The merged views M(0)..M(n-1) at that path are then the
+ * union of the intervals [layer, covering layer) of its entries, so one
+ * sweep gives A, M and D per layer without building any view.
+ */
+#include "core/inspect.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/ovl.h"
+#include "layers/memfs.h"
+
+/* One layer's dentry at the path being looked at. */
+struct slot {
+	struct memfs_dentry *d;
+	uint32_t layer;
+};
+
+/*
+ * A file with several names in its layer: its bytes count once, and are
+ * wasted only when none of its names is in the final view.
+ */
+struct link_ent {
+	const struct memfs_inode *ino;	/* NULL: a free slot */
+	const struct memfs_dentry *first;
+	uint64_t seq;
+	uint32_t layer, by;
+	bool visible;
+};
+
+struct link_tab {
+	struct link_ent *v;
+	size_t cap, count;	/* cap a power of two, count * 2 <= cap */
+};
+
+/* A wasted file that may make the top list. */
+struct cand {
+	const struct memfs_dentry *d;
+	uint64_t bytes, seq;
+	uint32_t layer, by;
+};
+
+struct walker {
+	const struct inspect_opts *o;
+	struct inspect_report *r;
+	uint32_t n;
+	uint32_t *cov;		/* per slot of the current path: covered by */
+	char *path;		/* "/a/b" of the current path */
+	size_t len, cap;
+	uint32_t *blk;		/* layers blocking the current path above */
+	size_t nblk, blkcap;
+	struct link_tab links;
+	struct cand *heap;	/* min-heap (worst first) of o->top */
+	size_t nheap;
+	uint64_t seq;		/* regular files seen, for stable ties */
+};
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static struct link_ent *link_slot(struct link_tab *t,
+				  const struct memfs_inode *ino)
+{
+	size_t i = mix((uint64_t)(uintptr_t)ino) & (t->cap - 1);
+
+	while (t->v[i].ino && t->v[i].ino != ino)
+		i = (i + 1) & (t->cap - 1);
+	return &t->v[i];
+}
+
+static int link_grow(struct link_tab *t)
+{
+	struct link_tab g = { .cap = t->cap ? t->cap * 2 : 64 };
+
+	if ((t->count + 1) * 2 <= t->cap)
+		return 0;
+	g.v = calloc(g.cap, sizeof(*g.v));
+	if (!g.v)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->v[i].ino)
+			*link_slot(&g, t->v[i].ino) = t->v[i];
+	free(t->v);
+	t->v = g.v;
+	t->cap = g.cap;
+	return 0;
+}
+
+/* a ranks before b in the top list: larger, lower layer, earlier. */
+static bool cand_before(const struct cand *a, const struct cand *b)
+{
+	if (a->bytes != b->bytes)
+		return a->bytes > b->bytes;
+	if (a->layer != b->layer)
+		return a->layer < b->layer;
+	return a->seq < b->seq;
+}
+
+static void heap_down(struct cand *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, w = i;
+		struct cand t;
+
+		if (l < n && cand_before(&h[w], &h[l]))
+			w = l;
+		if (r < n && cand_before(&h[w], &h[r]))
+			w = r;
+		if (w == i)
+			return;
+		t = h[i];
+		h[i] = h[w];
+		h[w] = t;
+		i = w;
+	}
+}
+
+/* Offers c to the top list, a heap whose root is its last-ranked. */
+static void heap_offer(struct walker *w, const struct cand *c)
+{
+	struct cand *h = w->heap;
+	size_t i;
+
+	if (!w->o->top)
+		return;
+	if (w->nheap == w->o->top) {
+		if (!cand_before(c, &h[0]))
+			return;
+		h[0] = *c;
+		heap_down(h, w->nheap, 0);
+		return;
+	}
+	i = w->nheap++;
+	h[i] = *c;
+	while (i && cand_before(&h[(i - 1) / 2], &h[i])) {
+		struct cand t = h[i];
+
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static int path_push(struct walker *w, const char *name, size_t len)
+{
+	size_t need = w->len + 1 + len + 1;
+
+	if (need > w->cap) {
+		size_t cap = w->cap ? w->cap : 256;
+		char *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(w->path, cap);
+		if (!p)
+			return -ENOMEM;
+		w->path = p;
+		w->cap = cap;
+	}
+	w->path[w->len++] = '/';
+	memcpy(w->path + w->len, name, len);
+	w->len += len;
+	w->path[w->len] = '\0';
+	return 0;
+}
+
+static int blk_push(struct walker *w, uint32_t layer)
+{
+	if (w->nblk == w->blkcap) {
+		size_t cap = w->blkcap ? w->blkcap * 2 : 16;
+		uint32_t *b = realloc(w->blk, cap * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		w->blk = b;
+		w->blkcap = cap;
+	}
+	w->blk[w->nblk++] = layer;
+	return 0;
+}
+
+/* The lowest layer above k that blocks the path from an ancestor, or n. */
+static uint32_t blocked_above(const struct walker *w, uint32_t k)
+{
+	uint32_t c = w->n;
+
+	for (size_t i = 0; i < w->nblk; i++)
+		if (w->blk[i] > k && w->blk[i] < c)
+			c = w->blk[i];
+	return c;
+}
+
+static bool is_wh(const struct memfs_dentry *d)
+{
+	return d->flags & MEMFS_D_WHITEOUT;
+}
+
+/* Whether d hides every lower entry at its path and below. */
+static bool blocks(const struct memfs_dentry *d)
+{
+	return is_wh(d) || !S_ISDIR(d->ino->mode) ||
+	       (d->ino->flags & MEMFS_I_OPAQUE);
+}
+
+/*
+ * Fills w->cov[i] for each real entry of s: the lowest layer that covers
+ * it (overlayfs lookup: a directory merges only with a directory below;
+ * anything else at the path, or a blocker above it, covers), else n.
+ */
+static void covering(struct walker *w, const struct slot *s, uint32_t m)
+{
+	uint32_t any = w->n, blk = w->n;
+
+	for (uint32_t i = m; i-- > 0;) {
+		const struct memfs_dentry *d = s[i].d;
+		uint32_t above = blocked_above(w, s[i].layer);
+
+		if (!is_wh(d)) {
+			uint32_t c = S_ISDIR(d->ino->mode) ? blk : any;
+
+			w->cov[i] = c < above ? c : above;
+		}
+		any = s[i].layer;
+		if (blocks(d))
+			blk = s[i].layer;
+	}
+}
+
+static int report_change(struct walker *w, uint32_t layer,
+			 enum inspect_change c, const struct memfs_inode *ino)
+{
+	struct inspect_layer *l = &w->r->layers[layer];
+
+	if (c == INSPECT_ADDED)
+		l->added++;
+	else if (c == INSPECT_MODIFIED)
+		l->modified++;
+	else
+		l->removed++;
+	if (w->o->fn && w->o->layer == (int)layer)
+		return w->o->fn(w->o->ctx, c, w->path, w->len, ino);
+	return 0;
+}
+
+/* The bytes of one regular file's name in layer k, covered by cov. */
+static int account(struct walker *w, const struct memfs_dentry *d, uint32_t k,
+		   uint32_t cov)
+{
+	const struct memfs_inode *ino = d->ino;
+	struct inspect_layer *l = &w->r->layers[k];
+	uint64_t size = ino->u.data->size;
+	struct link_ent *le;
+	int rc;
+
+	w->seq++;
+	if (ino->nlink < 2) {
+		l->files++;
+		l->bytes += size;
+		if (cov < w->n) {
+			struct cand c = { d, size, w->seq, k, cov };
+
+			l->wasted += size;
+			heap_offer(w, &c);
+		}
+		return 0;
+	}
+	if ((rc = link_grow(&w->links)))
+		return rc;
+	le = link_slot(&w->links, ino);
+	if (!le->ino) {
+		*le = (struct link_ent){ .ino = ino, .first = d, .seq = w->seq,
+					 .layer = k, .by = cov };
+		w->links.count++;
+		l->files++;
+		l->bytes += size;
+	}
+	if (cov == w->n)
+		le->visible = true;
+	else if (cov > le->by)
+		le->by = cov;
+	return 0;
+}
+
+/* One path: its entries s[0..m-1] (bottom first, whiteouts included). */
+static int visit_path(struct walker *w, const struct slot *s, uint32_t m)
+{
+	uint32_t end = 0, top = 0;
+	bool have = false;
+	int rc = 0;
+
+	covering(w, s, m);
+	for (uint32_t i = 0; !rc && i < m; i++) {
+		uint32_t k = s[i].layer;
+
+		if (is_wh(s[i].d))
+			continue;
+		/* The view's interval ended below k: removed at layer end. */
+		if (have && end < k) {
+			rc = report_change(w, end, INSPECT_REMOVED,
+					   s[top].d->ino);
+			have = false;
+		}
+		if (!rc)
+			rc = report_change(w, k, have ? INSPECT_MODIFIED :
+					   INSPECT_ADDED, s[i].d->ino);
+		if (!rc && S_ISREG(s[i].d->ino->mode))
+			rc = account(w, s[i].d, k, w->cov[i]);
+		if (!have || w->cov[i] > end)
+			end = w->cov[i];
+		have = true;
+		top = i;
+	}
+	if (!rc && have && end < w->n)
+		rc = report_change(w, end, INSPECT_REMOVED, s[top].d->ino);
+	return rc;
+}
+
+static int walk_dir(struct walker *w, const struct slot *dirs, uint32_t nd);
+
+static int name_cmp(const struct memfs_dentry *a, const struct memfs_dentry *b)
+{
+	size_t n = a->namelen < b->namelen ? a->namelen : b->namelen;
+	int c = memcmp(a->name, b->name, n);
+
+	if (c)
+		return c;
+	return (a->namelen > b->namelen) - (a->namelen < b->namelen);
+}
+
+/* One child name: its entries kids[0..m-1]; sub is scratch for m slots. */
+static int visit_child(struct walker *w, const struct slot *kids, uint32_t m,
+		       struct slot *sub)
+{
+	size_t saved = w->len, nblk = w->nblk;
+	const struct memfs_dentry *d0 = kids[0].d;
+	uint32_t ns = 0;
+	int rc = path_push(w, d0->name, d0->namelen);
+
+	if (!rc)
+		rc = visit_path(w, kids, m);
+	for (uint32_t i = 0; !rc && i < m; i++) {
+		if (!is_wh(kids[i].d) && S_ISDIR(kids[i].d->ino->mode))
+			sub[ns++] = kids[i];
+		if (blocks(kids[i].d) && kids[i].layer > 0)
+			rc = blk_push(w, kids[i].layer);
+	}
+	if (!rc && ns)
+		rc = walk_dir(w, sub, ns);
+	w->nblk = nblk;
+	w->len = saved;
+	if (w->path)
+		w->path[saved] = '\0';
+	return rc;
+}
+
+struct cursor {
+	struct memfs_dentry **list;
+	size_t n, pos;
+};
+
+/* The children of a path whose directories (bottom first) are dirs. */
+static int walk_dir(struct walker *w, const struct slot *dirs, uint32_t nd)
+{
+	struct cursor *cur = malloc(nd * (sizeof(struct cursor) +
+					  2 * sizeof(struct slot)));
+	struct slot *kids = (struct slot *)(cur + nd), *sub = kids + nd;
+	int rc = 0;
+
+	if (!cur)
+		return -ENOMEM;
+	for (uint32_t i = 0; !rc && i < nd; i++) {
+		cur[i].pos = 0;
+		rc = memfs_readdir(dirs[i].d, &cur[i].list, &cur[i].n);
+	}
+	while (!rc) {
+		struct memfs_dentry *min = NULL;
+		uint32_t m = 0;
+
+		for (uint32_t i = 0; i < nd; i++)
+			if (cur[i].pos < cur[i].n &&
+			    (!min || name_cmp(cur[i].list[cur[i].pos], min) < 0))
+				min = cur[i].list[cur[i].pos];
+		if (!min)
+			break;
+		for (uint32_t i = 0; i < nd; i++) {
+			if (cur[i].pos < cur[i].n &&
+			    !name_cmp(cur[i].list[cur[i].pos], min)) {
+				kids[m].d = cur[i].list[cur[i].pos++];
+				kids[m++].layer = dirs[i].layer;
+			}
+		}
+		rc = visit_child(w, kids, m, sub);
+	}
+	free(cur);
+	return rc;
+}
+
+/* Settles the multiply-linked files and turns the heap into the list. */
+static int finish(struct walker *w)
+{
+	struct inspect_report *r = w->r;
+
+	for (size_t i = 0; i < w->links.cap; i++) {
+		const struct link_ent *le = &w->links.v[i];
+
+		if (le->ino && !le->visible) {
+			struct cand c = { le->first, le->ino->u.data->size,
+					  le->seq, le->layer, le->by };
+
+			r->layers[le->layer].wasted += c.bytes;
+			heap_offer(w, &c);
+		}
+	}
+	for (size_t i = 0; i < r->nlayers; i++) {
+		r->bytes += r->layers[i].bytes;
+		r->wasted += r->layers[i].wasted;
+	}
+	r->efficiency = r->bytes ? (double)(r->bytes - r->wasted) /
+				   (double)r->bytes : 1.0;
+	/* heap to list: take the last-ranked out from the back */
+	r->waste = calloc(w->nheap ? w->nheap : 1, sizeof(*r->waste));
+	if (!r->waste)
+		return -ENOMEM;
+	r->nwaste = w->nheap;	/* filled from the back; paths NULL till then */
+	for (size_t k = w->nheap; k-- > 0;) {
+		struct cand c = w->heap[0];
+		char *p = memfs_path(c.d);
+
+		w->heap[0] = w->heap[k];
+		heap_down(w->heap, k, 0);
+		if (!p)
+			return -ENOMEM;
+		r->waste[k].path = malloc(strlen(p) + 2);
+		if (!r->waste[k].path) {
+			free(p);
+			return -ENOMEM;
+		}
+		r->waste[k].path[0] = '/';
+		strcpy(r->waste[k].path + 1, p);
+		free(p);
+		r->waste[k].bytes = c.bytes;
+		r->waste[k].layer = c.layer;
+		r->waste[k].by = c.by;
+	}
+	return 0;
+}
+
+int inspect_run(struct ovl *ovl, const struct inspect_opts *o,
+		struct inspect_report *r, struct err *e)
+{
+	size_t n = ovl_nlayers(ovl);
+	struct walker w = { .o = o, .r = r, .n = (uint32_t)n };
+	struct slot *roots;
+	int rc = -ENOMEM;
+
+	memset(r, 0, sizeof(*r));
+	if (o->layer >= (int)n)
+		return err_set(e, -EINVAL, "no layer %d: the stack has %zu",
+			       o->layer + 1, n);
+	r->nlayers = n;
+	r->layers = calloc(n, sizeof(*r->layers));
+	roots = calloc(n, sizeof(*roots));
+	w.cov = calloc(n, sizeof(*w.cov));
+	w.heap = calloc(o->top ? o->top : 1, sizeof(*w.heap));
+	if (!r->layers || !roots || !w.cov || !w.heap)
+		goto out;
+	/* The roots merge whatever they say (ovl_lookup.c, root_stack). */
+	for (size_t i = 0; i < n; i++) {
+		roots[i].d = memfs_root(ovl_layer(ovl, i));
+		roots[i].layer = (uint32_t)i;
+	}
+	rc = walk_dir(&w, roots, (uint32_t)n);
+	if (rc)
+		err_entry(e, w.path, w.len);
+	else
+		rc = finish(&w);
+out:
+	free(roots);
+	free(w.cov);
+	free(w.heap);
+	free(w.path);
+	free(w.blk);
+	free(w.links.v);
+	return err_set(e, rc, NULL);
+}
+
+void inspect_report_release(struct inspect_report *r)
+{
+	if (r->waste)
+		for (size_t i = 0; i < r->nwaste; i++)
+			free(r->waste[i].path);
+	free(r->waste);
+	free(r->layers);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,139 @@
+/*
+ * config: the image configuration written out (image-spec config.md).
+ * Everything the input config holds is kept in its order (Env,
+ * Entrypoint, Cmd, WorkingDir, User, Labels, fields overtar does not
+ * know); rootfs.diff_ids, history and created are set for the layers
+ * written. A squash keeps the old history entries marked empty_layer, so
+ * that the non-empty entries still match the layers one to one (as
+ * config.md asks) and the provenance stays readable.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "image/image_impl.h"
+
+/* RFC 3339 in UTC, as config.md's "created"; nanoseconds when not 0. */
+static void rfc3339(struct timespec ts, char buf[48])
+{
+	struct tm tm;
+	time_t t = ts.tv_sec;
+	size_t n;
+
+	gmtime_r(&t, &tm);
+	n = strftime(buf, 48, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ts.tv_nsec) {
+		snprintf(buf + n, 48 - n, ".%09ldZ", ts.tv_nsec);
+		/* trailing zeros of the fraction add nothing */
+		n = strlen(buf) - 1;
+		while (buf[n - 1] == '0')
+			n--;
+		strcpy(buf + n, "Z");
+	} else {
+		strcpy(buf + n, "Z");
+	}
+}
+
+const char *image_goarch(void)
+{
+	static const struct { const char *uname, *go; } map[] = {
+		{ "x86_64", "amd64" }, { "aarch64", "arm64" },
+		{ "i686", "386" }, { "armv7l", "arm" },
+		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+		{ "riscv64", "riscv64" },
+	};
+	static struct utsname u;
+
+	if (uname(&u))
+		return "amd64";
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(u.machine, map[i].uname))
+			return map[i].go;
+	return u.machine;
+}
+
+static json_t *minimal_config(void)
+{
+	return json_pack("{s:s, s:s, s:{}}", "architecture", image_goarch(),
+			 "os", "linux", "config");
+}
+
+/* Sets rootfs = {type: layers, diff_ids: [...]}. */
+static int set_rootfs(json_t *cfg, const unsigned char (*ids)[32], size_t n)
+{
+	json_t *arr = json_array(), *rootfs;
+	char d[72];
+
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(arr, json_string(
+				image_digest_str(ids[i], d)))) {
+			json_decref(arr);
+			return -ENOMEM;
+		}
+	rootfs = json_pack("{s:s, s:o}", "type", "layers", "diff_ids", arr);
+	if (!rootfs || json_object_set_new(cfg, "rootfs", rootfs))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Appends the new layer's history entry; a squash empties the others. */
+static int set_history(json_t *cfg, const struct image_out_opts *o,
+		       const char *created, size_t squashed)
+{
+	json_t *hist = json_object_get(cfg, "history"), *ent, *h;
+	size_t i;
+
+	if (!json_is_array(hist)) {
+		hist = json_array();
+		if (!hist || json_object_set_new(cfg, "history", hist))
+			return -ENOMEM;
+	}
+	if (!o->append)
+		json_array_foreach(hist, i, h)
+			if (json_is_object(h) &&
+			    json_object_set_new(h, "empty_layer", json_true()))
+				return -ENOMEM;
+	ent = json_pack("{s:s, s:s}", "created", created, "created_by",
+			o->created_by ? o->created_by : "overtar");
+	if (ent && !o->append && squashed) {
+		char c[64];
+
+		snprintf(c, sizeof(c), "squashed %zu layers", squashed);
+		if (json_object_set_new(ent, "comment", json_string(c)))
+			ent = NULL;
+	}
+	if (!ent || json_array_append_new(hist, ent))
+		return -ENOMEM;
+	return 0;
+}
+
+int image_config_make(const struct image_out_opts *o,
+		      const unsigned char (*diff_ids)[32], size_t n,
+		      char **json, size_t *len)
+{
+	json_t *cfg = o->base ? json_deep_copy(o->base->config)
+			      : minimal_config();
+	char created[48];
+	int rc = -ENOMEM;
+
+	*json = NULL;
+	if (!cfg)
+		return -ENOMEM;
+	rfc3339(o->created, created);
+	if (json_object_set_new(cfg, "created", json_string(created)))
+		goto out;
+	rc = set_rootfs(cfg, diff_ids, n);
+	if (!rc)
+		rc = set_history(cfg, o, created,
+				 o->base ? o->base->nlayers : 0);
+	if (!rc && !(*json = image_json_dump(cfg, len)))
+		rc = -ENOMEM;
+out:
+	json_decref(cfg);
+	return rc;
+}

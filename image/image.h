@@ -1,0 +1,154 @@
+/*
+ * image: container images in and out, as they come from `docker save`,
+ * `skopeo copy` or a registry mirror on disk.
+ *
+ * In: "oci:DIR[:REF]" (an OCI image layout, image-spec image-layout.md:
+ * REF is an org.opencontainers.image.ref.name of index.json or a manifest
+ * digest) and "docker-archive:FILE[:REF]" (docker save: manifest.json,
+ * REF one of its RepoTags). An image expands into its layers, base first,
+ * each a tarin_src (a blob file, or a window of the docker-archive tar,
+ * read in place) with the digest its bytes must have, checked while they
+ * are read. The image config is kept as parsed JSON so that what overtar
+ * does not know (Env, Entrypoint, Labels, ...) goes out as it came in.
+ *
+ * Out: "oci:DIR[:TAG]" and "docker-archive:FILE[:TAG]". The new layer is
+ * written through a digest sink (diff_id and blob digest while writing);
+ * commit then writes config, manifest and index (OCI: blobs first,
+ * index.json last by rename, so a layout is never seen half-written and
+ * the manifests already in it stay).
+ *
+ * Nothing here prints.
+ */
+#ifndef OVERTAR_IMAGE_H
+#define OVERTAR_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "layers/sink.h"
+
+struct tarin_src;
+struct image_writer;
+typedef struct json_t json_t;
+
+#define IMAGE_SHA256_LEN 32
+#define IMAGE_HEX_LEN 64
+
+enum image_kind {
+	IMAGE_OCI,
+	IMAGE_DOCKER,		/* docker-archive */
+};
+
+/* One layer as the image holds it. */
+struct image_layer {
+	char *path;		/* the file holding it (owned) */
+	bool window;		/* bytes [off, off + len) of path */
+	uint64_t off, len;	/* len: the blob's size either way */
+	/* the sha256 of the bytes, when known (always for OCI) */
+	bool has_digest;
+	unsigned char digest[IMAGE_SHA256_LEN];
+	unsigned char diff_id[IMAGE_SHA256_LEN];	/* from the config */
+	const char *media_type;	/* a static string */
+	char *name;		/* in errors: "oci:DIR:REF" layer N (owned) */
+};
+
+/*
+ * An image read in. Invariants: nlayers == the config's rootfs.diff_ids
+ * count; config is an object.
+ */
+struct image {
+	enum image_kind kind;
+	char *spec;		/* as given */
+	char *dir;		/* IMAGE_OCI: the layout directory */
+	json_t *config;
+	struct image_layer *layers;
+	size_t nlayers;
+};
+
+/* Whether arg names an image ("oci:" or "docker-archive:"). */
+bool image_is_spec(const char *arg);
+/* Whether arg names a directory output ("dir:"). */
+bool image_is_dir_spec(const char *arg);
+
+/*
+ * Reads the index or manifest of the image spec names and its config,
+ * verifying their digests (layer blobs are checked as tarin reads them).
+ * Returns 0 and *out (image_free), or a negative errno with e naming
+ * "image" spec.
+ */
+int image_open(const char *spec, struct image **out, struct err *e);
+void image_free(struct image *img);
+
+/* Fills src to read layer i of img (pointers into img). */
+void image_layer_src(const struct image *img, size_t i, struct tarin_src *src);
+
+/* --- output --------------------------------------------------------- */
+
+struct image_out_opts {
+	enum sink_comp comp;	/* the new layer's compression */
+	bool comp_given;	/* else gzip for OCI, none for docker */
+	struct timespec created;	/* config "created", the history entry */
+	const char *created_by;	/* the history entry's created_by */
+	const struct image *base;	/* config to keep; NULL: a minimal one */
+	bool append;		/* base's layers, then the new one */
+};
+
+/*
+ * Starts writing an image to spec ("oci:DIR[:TAG]" or
+ * "docker-archive:FILE[:TAG]"). Returns 0 and *out, or a negative errno
+ * with e naming the image. The caller writes the new layer's tar to
+ * image_writer_sink() and then commits or aborts.
+ */
+int image_writer_open(const char *spec, const struct image_out_opts *o,
+		      struct image_writer **out, struct err *e);
+/* The sink for the new layer (owned by w). */
+struct sink *image_writer_sink(struct image_writer *w);
+/*
+ * Finishes the layer and writes config, manifest and index. Frees w.
+ * Returns 0 or a negative errno with e set (then nothing new is
+ * referenced and what this writer created is removed).
+ */
+int image_writer_commit(struct image_writer *w, struct err *e);
+/* Removes what w wrote and frees it. NULL is ignored. */
+void image_writer_abort(struct image_writer *w);
+
+/* --- pieces shared by the formats (digest.c, config.c) --------------- */
+
+/* The SHA-256 of len bytes at p. */
+void image_sha256(const void *p, size_t len, unsigned char out[32]);
+/* "sha256:" and 64 lowercase hex digits, NUL-terminated, into buf[72]. */
+char *image_digest_str(const unsigned char d[32], char buf[72]);
+/*
+ * Parses "sha256:HEX" (64 hex digits, lowercase as the image-spec's
+ * descriptor.md requires for sha256). Returns 0, -ENOTSUP for another
+ * algorithm, -EINVAL otherwise.
+ */
+int image_digest_parse(const char *s, unsigned char out[32]);
+/* The layer media type of an OCI descriptor for comp. */
+const char *image_layer_media_type(enum sink_comp comp);
+
+/*
+ * The new config: o->base's (or a minimal linux one) with rootfs.diff_ids,
+ * history and created updated for layers [0, n) (the new one last), as
+ * compact JSON in *json (caller frees). Returns 0 or -ENOMEM.
+ */
+int image_config_make(const struct image_out_opts *o,
+		      const unsigned char (*diff_ids)[32], size_t n,
+		      char **json, size_t *len);
+/*
+ * Writes len bytes to path through a temporary file renamed into place.
+ * Returns 0 or a negative errno with e naming path.
+ */
+int image_write_file(const char *path, const void *buf, size_t len,
+		     struct err *e);
+/*
+ * Reads a whole small file (at most max bytes) relative to dirfd
+ * (AT_FDCWD), NUL-terminated. Returns 0 and *buf (free), or a negative
+ * errno (-EFBIG past max).
+ */
+int image_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * sink_aw: the plain output's writer thread.
+ *
+ * Uncompressed, the work of output is the kernel's: write(2) of the
+ * buffered headers and small files, copy_file_range(2) or sendfile(2) of
+ * large files, each filling the destination's page cache. Done on the
+ * thread that walks the tree and formats headers, it adds to that work;
+ * done here, the two overlap on two cores. The producer queues full
+ * buffers and copy requests in order; this thread carries them out in the
+ * same order, so the bytes are those a single thread would write. A
+ * failure is kept and returned by every later call. Nothing here prints.
+ */
+#include "layers/sink_impl.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#define AW_NBUF 3		/* buffers: one filling, two queued */
+#define AW_NITEM 256		/* queued requests */
+
+struct aw_item {
+	int buf;		/* index of a buffer to write, or -1: a copy */
+	size_t len;
+	int fd;			/* a copy: len bytes of fd from off */
+	uint64_t off;
+};
+
+/*
+ * Invariants (under lock): items [head, tail) are queued, in order;
+ * free_bufs[0..nfree) are buffers nobody holds; err is the first error.
+ */
+struct sink_aw {
+	int fd;
+	size_t cap;
+	unsigned char *bufs[AW_NBUF];
+	int free_bufs[AW_NBUF], nfree;
+	int cur;		/* the buffer the producer fills */
+	struct aw_item items[AW_NITEM];
+	uint64_t head, tail;
+	bool stop, started;
+	int err;
+	bool no_cfr, no_sendfile;	/* fallbacks, decided by the thread */
+	unsigned char *bounce;	/* pread + write fallback */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t more, room;
+};
+
+static bool copy_unsupported(int e)
+{
+	return e == EXDEV || e == EINVAL || e == ENOSYS ||
+	       e == EOPNOTSUPP || e == EBADF;
+}
+
+/*
+ * len bytes of fd from off to the output: copy_file_range(2), else
+ * sendfile(2), else pread + write. A call returning 0 also falls back, so
+ * a real end of the source is found by pread and is -EIO.
+ */
+static int aw_copy(struct sink_aw *a, int fd, uint64_t off, uint64_t len)
+{
+	const size_t max = 1u << 30;
+	loff_t o = (loff_t)off;
+	size_t want;
+	ssize_t n;
+	int r;
+
+	while (len && !(a->no_cfr && a->no_sendfile)) {
+		want = len < max ? (size_t)len : max;
+		if (!a->no_cfr)
+			n = copy_file_range(fd, &o, a->fd, NULL, want, 0);
+		else
+			n = sendfile(a->fd, fd, &o, want);
+		if (n > 0) {
+			len -= (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && !copy_unsupported(errno))
+			return -errno;
+		if (!a->no_cfr)
+			a->no_cfr = true;
+		else
+			a->no_sendfile = true;
+	}
+	off = (uint64_t)o;
+	if (len && !a->bounce && !(a->bounce = malloc(a->cap)))
+		return -ENOMEM;
+	while (len) {
+		want = len < a->cap ? (size_t)len : a->cap;
+		n = pread(fd, a->bounce, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n ? -errno : -EIO;
+		r = sink_write_all(a->fd, a->bounce, (size_t)n);
+		if (r)
+			return r;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+static void *aw_main(void *arg)
+{
+	struct sink_aw *a = arg;
+	struct aw_item it;
+	bool skip;
+	int r;
+
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		while (!a->stop && a->head == a->tail)
+			pthread_cond_wait(&a->more, &a->lock);
+		if (a->head == a->tail)
+			break;	/* stopped, and everything is done */
+		it = a->items[a->head % AW_NITEM];
+		skip = a->err != 0;
+		pthread_mutex_unlock(&a->lock);
+		r = skip ? 0 : it.buf >= 0
+			? sink_write_all(a->fd, a->bufs[it.buf], it.len)
+			: aw_copy(a, it.fd, it.off, it.len);
+		pthread_mutex_lock(&a->lock);
+		if (r && !a->err)
+			a->err = r;
+		if (it.buf >= 0)
+			a->free_bufs[a->nfree++] = it.buf;
+		a->head++;
+		pthread_cond_signal(&a->room);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+/* Queues an item, waiting for room. Returns the first error so far. */
+static int aw_queue(struct sink_aw *a, struct aw_item it)
+{
+	int r;
+
+	pthread_mutex_lock(&a->lock);
+	while (!a->err && a->tail - a->head == AW_NITEM)
+		pthread_cond_wait(&a->room, &a->lock);
+	if (!a->err) {
+		a->items[a->tail++ % AW_NITEM] = it;
+		pthread_cond_signal(&a->more);
+	}
+	r = a->err;
+	pthread_mutex_unlock(&a->lock);
+	return r;
+}
+
+int sink_aw_write(struct sink_aw *a, size_t len, unsigned char **next)
+{
+	int r = 0;
+
+	if (len)
+		r = aw_queue(a, (struct aw_item){ .buf = a->cur, .len = len });
+	if (r || !len)
+		return r;
+	pthread_mutex_lock(&a->lock);
+	while (!a->err && !a->nfree)
+		pthread_cond_wait(&a->room, &a->lock);
+	r = a->err;
+	if (!r)
+		a->cur = a->free_bufs[--a->nfree];
+	pthread_mutex_unlock(&a->lock);
+	if (!r)
+		*next = a->bufs[a->cur];
+	return r;
+}
+
+int sink_aw_copy(struct sink_aw *a, int fd, uint64_t off, uint64_t len)
+{
+	if (off > INT64_MAX || len > INT64_MAX - off)
+		return -EINVAL;
+	return aw_queue(a, (struct aw_item){ .buf = -1, .fd = fd, .off = off,
+					     .len = len });
+}
+
+int sink_aw_sync(struct sink_aw *a)
+{
+	int r;
+
+	pthread_mutex_lock(&a->lock);
+	while (!a->err && a->head != a->tail)
+		pthread_cond_wait(&a->room, &a->lock);
+	r = a->err;
+	pthread_mutex_unlock(&a->lock);
+	return r;
+}
+
+/* Stops the thread once the queue is empty. */
+static void aw_stop(struct sink_aw *a)
+{
+	if (!a->started)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_signal(&a->more);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	a->started = false;
+}
+
+int sink_aw_finish(struct sink_aw *a)
+{
+	aw_stop(a);
+	return a->err;
+}
+
+unsigned char *sink_aw_buf(struct sink_aw *a)
+{
+	return a->bufs[a->cur];
+}
+
+void sink_aw_free(struct sink_aw *a)
+{
+	if (!a)
+		return;
+	/* an abort: what is queued need not be written */
+	pthread_mutex_lock(&a->lock);
+	if (!a->err)
+		a->err = -ECANCELED;
+	pthread_mutex_unlock(&a->lock);
+	aw_stop(a);
+	for (int i = 0; i < AW_NBUF; i++)
+		free(a->bufs[i]);
+	free(a->bounce);
+	pthread_cond_destroy(&a->more);
+	pthread_cond_destroy(&a->room);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+int sink_aw_open(int fd, size_t cap, struct sink_aw **out)
+{
+	struct sink_aw *a = calloc(1, sizeof(*a));
+	sigset_t all, old;
+	int r;
+
+	*out = NULL;
+	if (!a)
+		return -ENOMEM;
+	a->fd = fd;
+	a->cap = cap;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->more, NULL);
+	pthread_cond_init(&a->room, NULL);
+	for (int i = 0; i < AW_NBUF; i++) {
+		if (!(a->bufs[i] = malloc(cap))) {
+			sink_aw_free(a);
+			return -ENOMEM;
+		}
+		if (i)
+			a->free_bufs[a->nfree++] = i;
+	}
+	a->cur = 0;
+	/* the thread takes no signals: the main thread handles them */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = -pthread_create(&a->thread, NULL, aw_main, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r) {
+		sink_aw_free(a);
+		return r;
+	}
+	a->started = true;
+	*out = a;
+	return 0;
+}

@@ -1,0 +1,246 @@
+#!/bin/bash
+# bench.sh OVERTAR -- `make bench`: overtar against its floors and peers.
+#
+# Each case runs RUNS times (BENCH_RUNS, default 5; the slow floors
+# BENCH_SLOW_RUNS, default 3) after one untimed warm-up, the cases of a group
+# taking turns so that noise falls on all of them alike. /usr/bin/time gives
+# wall, CPU (user + sys) and peak RSS; the table shows the median wall, the
+# median CPU and the largest RSS, and the targets of issue 5 are ratios of
+# medians measured in this same run, each with PASS or MISS.
+#
+# Inputs, cached in BENCHDATA (default /var/tmp/overtar-bench):
+#   corpus/   the real-image corpus of ../shared/bench/make-corpus.sh, built
+#             here when missing (root only, about 5 minutes, under the lock
+#             BENCHDATA.lock); without it the corpus cases are skipped.
+#   gen-N/    a generated stack of N entries (BENCH_GEN_ENTRIES, default
+#             1,000,000) in 4 plain layers with whiteouts (gen_stack.py).
+# Outputs are written in a tmpfs (BENCH_TMP, default /dev/shm), so that the
+# disk slows neither overtar nor its peers; the kernel-overlay peer (root
+# only) extracts and mounts there too.
+set -u
+
+OT=$(realpath "${1:?usage: bench.sh OVERTAR}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+SHARED=${SHARED:-$ROOT/../shared}
+BENCHDATA=${BENCHDATA:-/var/tmp/overtar-bench}
+RUNS=${BENCH_RUNS:-5}
+SLOW_RUNS=${BENCH_SLOW_RUNS:-3}
+GEN_ENTRIES=${BENCH_GEN_ENTRIES:-1000000}
+CORPUS=$BENCHDATA/corpus
+GEN=$BENCHDATA/gen-$GEN_ENTRIES
+W=$(mktemp -d "${BENCH_TMP:-/dev/shm}/overtar-bench.XXXXXX") || exit 1
+RES=$W/results.tsv	# case, run, wall, cpu, rss KiB
+MNT=
+
+cleanup() {
+	[ -n "$MNT" ] && umount "$MNT" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '%s\n' "$*" >&2; }
+is_root() { [ "$(id -u)" = 0 ]; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# --- inputs ------------------------------------------------------------------
+
+corpus_ok() {
+	local n
+	for n in 1 2 3 4 5; do
+		[ -s "$CORPUS/layer$n.tar" ] && [ -s "$CORPUS/layer$n.tar.gz" ] ||
+			return 1
+	done
+	[ -s "$CORPUS/expected-flat.tar" ] && [ -s "$CORPUS/expected-flat.list" ]
+}
+
+# Builds the corpus under the lock others use too, unless it is there.
+corpus_get() {
+	corpus_ok && return 0
+	if ! is_root; then
+		say "bench: SKIP corpus: $CORPUS is missing and building it needs root"
+		return 1
+	fi
+	if [ ! -f "$SHARED/bench/make-corpus.sh" ]; then
+		say "bench: SKIP corpus: $SHARED/bench/make-corpus.sh not found"
+		return 1
+	fi
+	say "bench: building the corpus in $BENCHDATA (about 5 minutes)"
+	mkdir -p "$(dirname "$BENCHDATA")"
+	(
+		flock 9
+		corpus_ok || BENCHDATA=$BENCHDATA bash "$SHARED/bench/make-corpus.sh" \
+			>"$W/corpus.log" 2>&1
+	) 9>"$BENCHDATA.lock"
+	corpus_ok && return 0
+	say "bench: SKIP corpus: make-corpus.sh failed:"
+	tail -5 "$W/corpus.log" >&2
+	return 1
+}
+
+gen_get() {
+	local stamp
+	stamp="entries=$GEN_ENTRIES layers=4 seed=1 $(cksum <"$HERE/gen_stack.py")"
+	if [ "$(cat "$GEN/stamp" 2>/dev/null)" != "$stamp" ]; then
+		say "bench: generating a $GEN_ENTRIES-entry stack in $GEN"
+		rm -rf "$GEN"
+		python3 "$HERE/gen_stack.py" --entries "$GEN_ENTRIES" --layers 4 \
+			--seed 1 "$GEN" || return 1
+		echo "$stamp" >"$GEN/stamp"
+	fi
+}
+
+# --- measuring ---------------------------------------------------------------
+
+declare -A CMD PREP
+ORDER=()
+
+# def NAME COMMAND [PREP]: a case, run by bash -c; PREP runs untimed before
+# each run (cleaning up after the last one).
+def() {
+	CMD[$1]=$2
+	PREP[$1]=${3:-}
+	ORDER+=("$1")
+}
+
+run_once() {	# run_once NAME RUN
+	local t=$W/time.out
+	[ -n "${PREP[$1]}" ] && bash -c "${PREP[$1]}" >/dev/null 2>&1
+	if ! /usr/bin/time -f '%e %U %S %M' -o "$t" bash -c "${CMD[$1]}" \
+		>/dev/null 2>"$W/err.out"; then
+		say "bench: '$1' failed:"
+		tail -3 "$W/err.out" >&2
+		echo "$1	$2	nan	nan	nan" >>"$RES"
+		return 1
+	fi
+	awk -v n="$1" -v r="$2" '{ printf "%s\t%s\t%s\t%.2f\t%s\n", n, r, $1, $2 + $3, $4 }' \
+		"$t" >>"$RES"
+}
+
+# group RUNS NAME...: a warm-up of each, then RUNS rounds of all in turn.
+group() {
+	local runs=$1 i name
+	shift
+	for name; do
+		say "bench: $name"
+		run_once "$name" 0 || return 1
+	done
+	for ((i = 1; i <= runs; i++)); do
+		for name; do
+			run_once "$name" "$i"
+		done
+	done
+}
+
+# --- the cases -----------------------------------------------------------------
+
+bench_corpus() {
+	local C=$CORPUS L5 L5GZ
+	L5="$C/layer1.tar $C/layer2.tar $C/layer3.tar $C/layer4.tar $C/layer5.tar"
+	L5GZ="$C/layer1.tar.gz $C/layer2.tar.gz $C/layer3.tar.gz $C/layer4.tar.gz $C/layer5.tar.gz"
+	python3 "$HERE/gen_edits.py" --edits 1000 "$C/expected-flat.list" \
+		>"$W/edits.ots" || return 1
+
+	def "overtar gz>gz" "'$OT' flatten -o '$W/o.tar.gz' $L5GZ" "rm -f '$W/o.tar.gz'"
+	def "pigz -6 flat" "pigz -6 -c '$C/expected-flat.tar' >'$W/p.gz'" "rm -f '$W/p.gz'"
+	def "zcat layers" "cat $L5GZ | gzip -dc >/dev/null"
+	def "gzip -6 flat" "gzip -6 -c '$C/expected-flat.tar' >'$W/g.gz'" "rm -f '$W/g.gz'"
+	def "overtar gz>zstd" "'$OT' flatten -z zstd -o '$W/o.tar.zst' $L5GZ" \
+		"rm -f '$W/o.tar.zst'"
+	def "overtar tar>tar" "'$OT' flatten -o '$W/o.tar' $L5" "rm -f '$W/o.tar'"
+	def "overtar build 1000" "'$OT' build -f '$W/edits.ots' -o '$W/b.tar' $L5" \
+		"rm -f '$W/b.tar'"
+	def "cat layers" "cat $L5 >/dev/null"
+	group "$RUNS" "overtar gz>gz" "pigz -6 flat" "zcat layers" "overtar gz>zstd"
+	group "$SLOW_RUNS" "gzip -6 flat"
+	if kov_ok; then
+		kov_script "$C"
+		def "kernel overlay" "bash '$W/kov.sh' run" "bash '$W/kov.sh' clean"
+		group "$RUNS" "overtar tar>tar" "overtar build 1000" "kernel overlay" "cat layers"
+		bash "$W/kov.sh" clean
+	else
+		say "bench: SKIP kernel overlay peer: needs root, overlayfs, GNU tar" \
+			"and $SHARED/bench/lib/oci2ovl.py"
+		group "$RUNS" "overtar tar>tar" "overtar build 1000" "cat layers"
+	fi
+	# the outputs are right: the gzip and zstd ones list like the plain one
+	gzip -dc "$W/o.tar.gz" | cmp -s - "$W/o.tar" ||
+		say "bench: WARNING gzip output differs from plain output"
+	if have zstd; then
+		zstd -dc "$W/o.tar.zst" | cmp -s - "$W/o.tar" ||
+			say "bench: WARNING zstd output differs from plain output"
+	fi
+	rm -f "$W"/o.tar* "$W"/b.tar "$W"/p.gz "$W"/g.gz
+}
+
+kov_ok() {
+	is_root && have mount && have tar && [ -f "$SHARED/bench/lib/oci2ovl.py" ] &&
+		{ grep -qw overlay /proc/filesystems || modprobe overlay; } 2>/dev/null
+}
+
+# The kernel-overlay pipeline: each layer extracted by GNU tar, OCI
+# whiteouts turned into overlay ones, an overlay mount, tar -c of it.
+kov_script() {
+	local C=$1 K=$W/kov
+	MNT=$K/mnt
+	cat >"$W/kov.sh" <<EOF
+set -e
+K='$K'
+case \$1 in
+clean)
+	umount "\$K/mnt" 2>/dev/null || true
+	rm -rf "\$K" '$W/kov.tar'
+	;;
+run)
+	mkdir -p "\$K/mnt"
+	for n in 1 2 3 4 5; do
+		mkdir "\$K/l\$n"
+		tar -C "\$K/l\$n" -xf '$C/layer'\$n.tar --numeric-owner -p \\
+			--xattrs --xattrs-include='*'
+		python3 '$SHARED/bench/lib/oci2ovl.py' "\$K/l\$n" 2>/dev/null
+	done
+	mount -t overlay overlay \\
+		-o "ro,lowerdir=\$K/l5:\$K/l4:\$K/l3:\$K/l2:\$K/l1" "\$K/mnt"
+	tar -C "\$K/mnt" --format=pax --pax-option=delete=atime,delete=ctime \\
+		--sort=name --numeric-owner --xattrs --xattrs-include='*' \\
+		-cf '$W/kov.tar' .
+	umount "\$K/mnt"
+	;;
+esac
+EOF
+}
+
+bench_gen() {
+	local G=$GEN L4 AT
+	L4="$G/layer1.tar $G/layer2.tar $G/layer3.tar $G/layer4.tar"
+	AT="@$G/layer1.tar @$G/layer2.tar @$G/layer3.tar @$G/layer4.tar"
+	def "overtar 1M tar>tar" "'$OT' flatten -o '$W/g.tar' $L4" "rm -f '$W/g.tar'"
+	def "bsdtar 1M @layers" "bsdtar -cf '$W/b.tar' $AT" "rm -f '$W/b.tar'"
+	def "overtar 1M >/dev/null" "'$OT' flatten -o /dev/null $L4"
+	def "bsdtar 1M >/dev/null" "bsdtar -cf /dev/null $AT"
+	group "$RUNS" "overtar 1M tar>tar" "bsdtar 1M @layers" \
+		"overtar 1M >/dev/null" "bsdtar 1M >/dev/null"
+	rm -f "$W/g.tar" "$W/b.tar"
+}
+
+# --- main ----------------------------------------------------------------------
+
+for t in /usr/bin/time python3 gzip; do
+	have "$t" || { say "bench: SKIP: $t is missing"; exit 0; }
+done
+say "bench: $OT, $RUNS runs ($SLOW_RUNS for slow floors), $(nproc) CPUs, work dir $W"
+: >"$RES"
+if corpus_get; then
+	if have pigz; then
+		bench_corpus
+	else
+		say "bench: SKIP corpus: pigz is missing (apt-get install pigz)"
+	fi
+fi
+if have bsdtar; then
+	gen_get && bench_gen
+else
+	say "bench: SKIP generated stack: bsdtar is missing (apt-get install libarchive-tools)"
+fi
+python3 "$HERE/report.py" "$RES" "$RUNS" "$SLOW_RUNS"
