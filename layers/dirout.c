@@ -407,10 +407,12 @@ int dirout_open(const char *path, struct dirout **out, struct err *e)
 	int rc = -ENOMEM;
 
 	*out = NULL;
-	if (!d || !(d->path = strdup(path)) || !(d->tmp = malloc(n)) ||
+	if (!d || !(d->path = strdup(path)) || !(d->tmp = calloc(1, n)) ||
 	    !(d->buf = malloc(DIROUT_COPY)) ||
 	    !(d->dirs = calloc(16, sizeof(*d->dirs))))
 		goto fail;
+	/* Nothing made yet: dirout_abort must remove and close nothing. */
+	d->dirs[0].fd = -1;
 	d->cap = 16;
 	d->root = geteuid() == 0;
 	rc = -EEXIST;
@@ -451,7 +453,7 @@ void dirout_abort(struct dirout *d)
 		pop(d);
 	if (d->dirs && d->dirs[0].fd >= 0)
 		close(d->dirs[0].fd);
-	if (d->tmp)
+	if (d->tmp && d->tmp[0])
 		remove_tree(AT_FDCWD, d->tmp);
 	free(d->dirs);
 	free(d->buf);
