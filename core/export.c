@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/pathbuf.h"
 #include "layers/memfs.h"
 #include "layers/tarout.h"
 #include "layers/whiteout.h"
@@ -29,8 +30,7 @@ struct walk {
 	struct tarout *t;
 	struct err *e;
 	struct vfs_node *dir;
-	char *path;		/* the current entry's path */
-	size_t len, cap;
+	struct pathbuf p;	/* the current entry's path */
 	struct linkmap links;
 };
 
@@ -89,38 +89,6 @@ static void link_free(struct linkmap *m)
 	free(m->slots);
 }
 
-static int path_push(struct walk *w, const char *name, size_t len)
-{
-	size_t need = w->len + 1 + len + 1;
-
-	if (need > w->cap) {
-		size_t cap = w->cap ? w->cap : 256;
-		char *p;
-
-		while (cap < need)
-			cap *= 2;
-		p = realloc(w->path, cap);
-		if (!p)
-			return -ENOMEM;
-		w->path = p;
-		w->cap = cap;
-	}
-	if (w->len)
-		w->path[w->len++] = '/';
-	memcpy(w->path + w->len, name, len);
-	w->len += len;
-	w->path[w->len] = '\0';
-	return 0;
-}
-
-/* Cuts the path back to len bytes, as it was before a path_push. */
-static void path_pop(struct walk *w, size_t len)
-{
-	w->len = len;
-	if (w->path)
-		w->path[len] = '\0';
-}
-
 static enum tarout_type type_of(mode_t mode)
 {
 	if (S_ISDIR(mode))
@@ -154,7 +122,7 @@ static int hardlink(struct walk *w, uint64_t id, uint32_t nlink,
 		ent->linklen = strlen(s->path);
 		return 1;
 	}
-	return link_add(&w->links, id, w->path, w->len);
+	return link_add(&w->links, id, w->p.s, w->p.len);
 }
 
 /* Fills ent for node; takes a data reference into *data for files. */
@@ -167,8 +135,8 @@ static int describe(struct walk *w, struct vfs_node *node,
 
 	memset(ent, 0, sizeof(*ent));
 	ent->type = type_of(a->mode);
-	ent->path = w->path;
-	ent->pathlen = w->len;
+	ent->path = w->p.s;
+	ent->pathlen = w->p.len;
 	ent->mode = a->mode & 07777;
 	ent->uid = a->uid;
 	ent->gid = a->gid;
@@ -198,13 +166,13 @@ static int visit(void *ctx, const char *name, size_t len)
 	struct tarout_entry ent;
 	struct vfs_node *node;
 	struct vfs_attr a;
-	size_t saved = w->len;
+	size_t saved = w->p.len;
 	int rc;
 
 	rc = fs->ops->lookup(fs, w->dir, name, len, &node);
 	if (rc)
 		return err_set(w->e, rc, "cannot look up '%.*s'", (int)len, name);
-	rc = path_push(w, name, len);
+	rc = pathbuf_push(&w->p, name, len);
 	if (!rc)
 		rc = fs->ops->getattr(fs, node, &a);
 	if (!rc && S_ISSOCK(a.mode))
@@ -218,8 +186,8 @@ static int visit(void *ctx, const char *name, size_t len)
 		rc = walk_dir(w, node);
 out:
 	if (rc)
-		err_entry(w->e, w->path, w->len);
-	path_pop(w, saved);
+		err_entry(w->e, w->p.s, w->p.len);
+	pathbuf_pop(&w->p, saved);
 	vfs_put(fs, node);
 	return rc;
 }
@@ -246,7 +214,7 @@ int export_flat(struct vfs_fs *fs, struct tarout *t, struct err *e)
 	rc = walk_dir(&w, root);
 	vfs_put(fs, root);
 	link_free(&w.links);
-	free(w.path);
+	pathbuf_release(&w.p);
 	return err_set(e, rc, NULL);
 }
 
@@ -268,7 +236,7 @@ static int push_wh(struct walk *w, const char *name, size_t len)
 		return -ENOMEM;
 	memcpy(s, WH_PREFIX, WH_PREFIX_LEN);
 	memcpy(s + WH_PREFIX_LEN, name, len);
-	rc = path_push(w, s, WH_PREFIX_LEN + len);
+	rc = pathbuf_push(&w->p, s, WH_PREFIX_LEN + len);
 	free(s);
 	return rc;
 }
@@ -278,7 +246,7 @@ static int write_whiteout(struct layer_walk *lw, const char *name, size_t len)
 {
 	struct walk *w = &lw->w;
 	struct tarout_entry ent = { .mtime = lw->now };
-	size_t saved = w->len;
+	size_t saved = w->p.len;
 	int rc;
 
 	if (lw->style == EXPORT_WH_OCI) {
@@ -289,16 +257,16 @@ static int write_whiteout(struct layer_walk *lw, const char *name, size_t len)
 		ent.data = &export_empty;
 	} else {
 		/* overlayfs.rst: a character device 0/0. */
-		rc = path_push(w, name, len);
+		rc = pathbuf_push(&w->p, name, len);
 		ent.type = TAROUT_CHR;
 	}
-	ent.path = w->path;
-	ent.pathlen = w->len;
+	ent.path = w->p.s;
+	ent.pathlen = w->p.len;
 	if (!rc)
 		rc = tarout_write(w->t, &ent, w->e);
 	if (rc)
-		err_entry(w->e, w->path, w->len);
-	path_pop(w, saved);
+		err_entry(w->e, w->p.s, w->p.len);
+	pathbuf_pop(&w->p, saved);
 	return rc;
 }
 
@@ -340,11 +308,11 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 				    .mtime = ino->mtime, .rdev = ino->rdev,
 				    .xattrs = ino->xattrs,
 				    .nxattrs = ino->nxattrs };
-	size_t saved = w->len;
-	int rc = path_push(w, d->name, d->namelen);
+	size_t saved = w->p.len;
+	int rc = pathbuf_push(&w->p, d->name, d->namelen);
 
-	ent.path = w->path;
-	ent.pathlen = w->len;
+	ent.path = w->p.s;
+	ent.pathlen = w->p.len;
 	if (!rc && S_ISLNK(ino->mode)) {
 		ent.linkname = ino->u.target;
 		ent.linklen = ino->target_len;
@@ -363,8 +331,8 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 	if (!rc && S_ISDIR(ino->mode))
 		rc = layer_dir(lw, d);
 	if (rc)
-		err_entry(w->e, w->path, w->len);
-	path_pop(w, saved);
+		err_entry(w->e, w->p.s, w->p.len);
+	pathbuf_pop(&w->p, saved);
 	return rc;
 }
 
@@ -400,6 +368,6 @@ int export_layer(struct memfs *upper, enum export_whiteouts style,
 	int rc = layer_dir(&lw, memfs_root(upper));
 
 	link_free(&lw.w.links);
-	free(lw.w.path);
+	pathbuf_release(&lw.w.p);
 	return err_set(e, rc, NULL);
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "core/ovl.h"
+#include "core/pathbuf.h"
 #include "layers/memfs.h"
 
 /* One layer's dentry at the path being looked at. */
@@ -56,8 +57,7 @@ struct walker {
 	struct inspect_report *r;
 	uint32_t n;
 	uint32_t *cov;		/* per slot of the current path: covered by */
-	char *path;		/* "/a/b" of the current path */
-	size_t len, cap;
+	struct pathbuf p;	/* "/a/b" of the current path */
 	uint32_t *blk;		/* layers blocking the current path above */
 	size_t nblk, blkcap;
 	struct link_tab links;
@@ -157,29 +157,6 @@ static void heap_offer(struct walker *w, const struct cand *c)
 	}
 }
 
-static int path_push(struct walker *w, const char *name, size_t len)
-{
-	size_t need = w->len + 1 + len + 1;
-
-	if (need > w->cap) {
-		size_t cap = w->cap ? w->cap : 256;
-		char *p;
-
-		while (cap < need)
-			cap *= 2;
-		p = realloc(w->path, cap);
-		if (!p)
-			return -ENOMEM;
-		w->path = p;
-		w->cap = cap;
-	}
-	w->path[w->len++] = '/';
-	memcpy(w->path + w->len, name, len);
-	w->len += len;
-	w->path[w->len] = '\0';
-	return 0;
-}
-
 static int blk_push(struct walker *w, uint32_t layer)
 {
 	if (w->nblk == w->blkcap) {
@@ -254,7 +231,7 @@ static int report_change(struct walker *w, uint32_t layer,
 	else
 		l->removed++;
 	if (w->o->fn && w->o->layer == (int)layer)
-		return w->o->fn(w->o->ctx, c, w->path, w->len, ino);
+		return w->o->fn(w->o->ctx, c, w->p.s, w->p.len, ino);
 	return 0;
 }
 
@@ -333,24 +310,14 @@ static int visit_path(struct walker *w, const struct slot *s, uint32_t m)
 
 static int walk_dir(struct walker *w, const struct slot *dirs, uint32_t nd);
 
-static int name_cmp(const struct memfs_dentry *a, const struct memfs_dentry *b)
-{
-	size_t n = a->namelen < b->namelen ? a->namelen : b->namelen;
-	int c = memcmp(a->name, b->name, n);
-
-	if (c)
-		return c;
-	return (a->namelen > b->namelen) - (a->namelen < b->namelen);
-}
-
 /* One child name: its entries kids[0..m-1]; sub is scratch for m slots. */
 static int visit_child(struct walker *w, const struct slot *kids, uint32_t m,
 		       struct slot *sub)
 {
-	size_t saved = w->len, nblk = w->nblk;
+	size_t saved = w->p.len, nblk = w->nblk;
 	const struct memfs_dentry *d0 = kids[0].d;
 	uint32_t ns = 0;
-	int rc = path_push(w, d0->name, d0->namelen);
+	int rc = pathbuf_push(&w->p, d0->name, d0->namelen);
 
 	if (!rc)
 		rc = visit_path(w, kids, m);
@@ -363,9 +330,7 @@ static int visit_child(struct walker *w, const struct slot *kids, uint32_t m,
 	if (!rc && ns)
 		rc = walk_dir(w, sub, ns);
 	w->nblk = nblk;
-	w->len = saved;
-	if (w->path)
-		w->path[saved] = '\0';
+	pathbuf_pop(&w->p, saved);
 	return rc;
 }
 
@@ -394,13 +359,13 @@ static int walk_dir(struct walker *w, const struct slot *dirs, uint32_t nd)
 
 		for (uint32_t i = 0; i < nd; i++)
 			if (cur[i].pos < cur[i].n &&
-			    (!min || name_cmp(cur[i].list[cur[i].pos], min) < 0))
+			    (!min || memfs_name_cmp(cur[i].list[cur[i].pos], min) < 0))
 				min = cur[i].list[cur[i].pos];
 		if (!min)
 			break;
 		for (uint32_t i = 0; i < nd; i++) {
 			if (cur[i].pos < cur[i].n &&
-			    !name_cmp(cur[i].list[cur[i].pos], min)) {
+			    !memfs_name_cmp(cur[i].list[cur[i].pos], min)) {
 				kids[m].d = cur[i].list[cur[i].pos++];
 				kids[m++].layer = dirs[i].layer;
 			}
@@ -465,7 +430,8 @@ int inspect_run(struct ovl *ovl, const struct inspect_opts *o,
 		struct inspect_report *r, struct err *e)
 {
 	size_t n = ovl_nlayers(ovl);
-	struct walker w = { .o = o, .r = r, .n = (uint32_t)n };
+	struct walker w = { .o = o, .r = r, .n = (uint32_t)n,
+			   .p = { .rooted = true } };
 	struct slot *roots;
 	int rc = -ENOMEM;
 
@@ -487,14 +453,14 @@ int inspect_run(struct ovl *ovl, const struct inspect_opts *o,
 	}
 	rc = walk_dir(&w, roots, (uint32_t)n);
 	if (rc)
-		err_entry(e, w.path, w.len);
+		err_entry(e, w.p.s, w.p.len);
 	else
 		rc = finish(&w);
 out:
 	free(roots);
 	free(w.cov);
 	free(w.heap);
-	free(w.path);
+	pathbuf_release(&w.p);
 	free(w.blk);
 	free(w.links.v);
 	return err_set(e, rc, NULL);

@@ -19,16 +19,6 @@ struct cursor {
 	size_t n, pos;
 };
 
-static int name_cmp(const struct memfs_dentry *a, const struct memfs_dentry *b)
-{
-	size_t n = a->namelen < b->namelen ? a->namelen : b->namelen;
-	int c = memcmp(a->name, b->name, n);
-
-	if (c)
-		return c;
-	return (a->namelen > b->namelen) - (a->namelen < b->namelen);
-}
-
 /* One layer: no merge needed, only whiteouts to skip. */
 static int list_one(struct memfs_dentry *dir, vfs_dirent_fn fn, void *ctx)
 {
@@ -57,13 +47,13 @@ static int merge_step(struct cursor *c, uint32_t k, vfs_dirent_fn fn,
 		if (c[i].pos == c[i].n)
 			continue;
 		d = c[i].list[c[i].pos];
-		if (!min || name_cmp(d, min) < 0)
+		if (!min || memfs_name_cmp(d, min) < 0)
 			min = d;	/* strict: the topmost wins a tie */
 	}
 	if (!min)
 		return 1;
 	for (uint32_t i = 0; i < k; i++)
-		if (c[i].pos < c[i].n && !name_cmp(c[i].list[c[i].pos], min))
+		if (c[i].pos < c[i].n && !memfs_name_cmp(c[i].list[c[i].pos], min))
 			c[i].pos++;
 	if (!(min->flags & MEMFS_D_WHITEOUT))
 		*rc = fn(ctx, min->name, min->namelen);

@@ -340,16 +340,20 @@ size_t memfs_dir_count(const struct memfs_dentry *dir)
 	return dir->ino->u.dir->count;
 }
 
-static int dentry_cmp(const void *a, const void *b)
+int memfs_name_cmp(const struct memfs_dentry *a, const struct memfs_dentry *b)
 {
-	const struct memfs_dentry *x = *(struct memfs_dentry *const *)a;
-	const struct memfs_dentry *y = *(struct memfs_dentry *const *)b;
-	size_t n = x->namelen < y->namelen ? x->namelen : y->namelen;
-	int c = memcmp(x->name, y->name, n);
+	size_t n = a->namelen < b->namelen ? a->namelen : b->namelen;
+	int c = memcmp(a->name, b->name, n);
 
 	if (c)
 		return c;
-	return (x->namelen > y->namelen) - (x->namelen < y->namelen);
+	return (a->namelen > b->namelen) - (a->namelen < b->namelen);
+}
+
+static int dentry_cmp(const void *a, const void *b)
+{
+	return memfs_name_cmp(*(struct memfs_dentry *const *)a,
+			      *(struct memfs_dentry *const *)b);
 }
 
 int memfs_readdir(struct memfs_dentry *dir, struct memfs_dentry ***list,

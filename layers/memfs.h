@@ -246,6 +246,13 @@ int memfs_move(struct memfs *fs, struct memfs_dentry *d,
  */
 int memfs_readdir(struct memfs_dentry *dir, struct memfs_dentry ***list,
 		  size_t *n);
+/*
+ * Orders names by their bytes (memcmp), a name before its extensions: the
+ * order of memfs_readdir and of every listing overtar writes. Returns <0,
+ * 0 or >0.
+ */
+int memfs_name_cmp(const struct memfs_dentry *a, const struct memfs_dentry *b);
+
 /* Number of children of dir, whiteouts included. */
 size_t memfs_dir_count(const struct memfs_dentry *dir);
 
