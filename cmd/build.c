@@ -26,8 +26,6 @@ enum build_long_opt {
 	OPT_EMIT = 256,
 	OPT_WHITEOUTS,
 	OPT_MTIME,
-	OPT_KEEP_DIRLINKS,
-	OPT_SPOOL_DIR,
 };
 
 static const struct option build_opts[] = {
@@ -38,10 +36,7 @@ static const struct option build_opts[] = {
 	{ "emit", required_argument, NULL, OPT_EMIT },
 	{ "whiteouts", required_argument, NULL, OPT_WHITEOUTS },
 	{ "mtime", required_argument, NULL, OPT_MTIME },
-	{ "keep-dirlinks", no_argument, NULL, OPT_KEEP_DIRLINKS },
-	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
-	CMD_LIMIT_OPTIONS,
-	{ "help", no_argument, NULL, 'h' },
+	CMD_LAYER_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -180,6 +175,8 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 /* The options; a usage error returns CMD_USAGE after printing. */
 static int parse_args(int argc, char **argv, struct build_args *a)
 {
+	bool done;
+	int rc;
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	int c;
 
@@ -219,20 +216,10 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 						 "since the epoch, not '%s'", optarg);
 			a->clamp = true;
 			break;
-		case OPT_KEEP_DIRLINKS:
-			a->lo.keep_dirlinks = true;
-			break;
-		case OPT_SPOOL_DIR:
-			a->lo.spool_dir = optarg;
-			break;
-		case CMD_OPT_MAX_ENTRIES:
-		case CMD_OPT_MAX_PATH_DEPTH:
-		case CMD_OPT_MAX_SPOOL:
-			if (cmd_parse_limit("build", c, optarg, &a->lo))
-				return CMD_USAGE;
-			break;
 		default:
-			return cmd_bad_option("build", c, argv);
+			rc = cmd_layer_option("build", c, argv, &a->lo, &done);
+			if (done)
+				return rc;
 		}
 	}
 	if (optind >= argc)

@@ -16,10 +16,7 @@
 #include "layers/memfs.h"
 
 static const struct option cat_opts[] = {
-	{ "keep-dirlinks", no_argument, NULL, SHOW_OPT_KEEP_DIRLINKS },
-	{ "spool-dir", required_argument, NULL, SHOW_OPT_SPOOL_DIR },
-	CMD_LIMIT_OPTIONS,
-	{ "help", no_argument, NULL, 'h' },
+	CMD_LAYER_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,6 +71,7 @@ static int cat_one(struct vfs_fs *fs, const char *path)
 
 int cmd_cat(int argc, char **argv)
 {
+	bool done;
 	struct cmd_layer_opts lo = { 0 };
 	struct show_args sa;
 	struct show_stack st;
@@ -83,22 +81,10 @@ int cmd_cat(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(sa.optc, argv, ":h", cat_opts, NULL)) != -1) {
 		switch (c) {
-		case SHOW_OPT_KEEP_DIRLINKS: lo.keep_dirlinks = true; break;
-		case SHOW_OPT_SPOOL_DIR: lo.spool_dir = optarg; break;
-		case CMD_OPT_MAX_ENTRIES:
-		case CMD_OPT_MAX_PATH_DEPTH:
-		case CMD_OPT_MAX_SPOOL:
-			if (cmd_parse_limit("cat", c, optarg, &lo))
-				return CMD_USAGE;
-			break;
-		case 'h':
-			return cmd_help(2, (char *[]){ "help", "cat", NULL });
-		case ':':
-			return cmd_usage("cat", "option '%s' needs a value",
-					 argv[optind - 1]);
 		default:
-			return cmd_usage("cat", "unknown option '%s'",
-					 argv[optind - 1]);
+			rc = cmd_layer_option("cat", c, argv, &lo, &done);
+			if (done)
+				return rc;
 		}
 	}
 	if (!sa.npaths)

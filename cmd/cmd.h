@@ -98,27 +98,36 @@ int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
 void cmd_inputs_release(struct cmd_inputs *in, struct image **keep);
 
 /*
- * The limit options of every command that loads layers: put
- * CMD_LIMIT_OPTIONS in its getopt_long table and hand the ids to
- * cmd_parse_limit(). Ids far above any command's own.
+ * The options of every command that loads layers: put CMD_LAYER_OPTIONS
+ * in its getopt_long table (it ends with --help) and hand whatever its own
+ * switch does not know to cmd_layer_option(). Ids far above any command's
+ * own.
  */
-enum cmd_limit_opt {
+enum cmd_layer_opt {
 	CMD_OPT_MAX_ENTRIES = 0x1000,
 	CMD_OPT_MAX_PATH_DEPTH,
 	CMD_OPT_MAX_SPOOL,
+	CMD_OPT_KEEP_DIRLINKS,
+	CMD_OPT_SPOOL_DIR,
 };
-#define CMD_LIMIT_OPTIONS \
+#define CMD_LAYER_OPTIONS \
+	{ "keep-dirlinks", no_argument, NULL, CMD_OPT_KEEP_DIRLINKS }, \
+	{ "spool-dir", required_argument, NULL, CMD_OPT_SPOOL_DIR }, \
 	{ "max-entries", required_argument, NULL, CMD_OPT_MAX_ENTRIES }, \
 	{ "max-path-depth", required_argument, NULL, CMD_OPT_MAX_PATH_DEPTH }, \
-	{ "max-spool", required_argument, NULL, CMD_OPT_MAX_SPOOL }
+	{ "max-spool", required_argument, NULL, CMD_OPT_MAX_SPOOL }, \
+	{ "help", no_argument, NULL, 'h' }
 
 /*
- * Sets the limit of option id c (a CMD_OPT_MAX_*) from arg: a positive
- * number, for --max-spool with an optional K, M, G or T (powers of 1024).
- * Returns CMD_OK, or CMD_USAGE after printing a usage error for cmd.
+ * One option getopt_long returned that the command's own switch did not
+ * take: a CMD_OPT_* of CMD_LAYER_OPTIONS is applied to lo and 0 returned
+ * with *done false; -h shows the command's help, a missing value or an
+ * unknown option prints a usage error, and both set *done and return the
+ * exit status. A limit is a positive number, for --max-spool with an
+ * optional K, M, G or T (powers of 1024).
  */
-int cmd_parse_limit(const char *cmd, int c, const char *arg,
-		    struct cmd_layer_opts *lo);
+int cmd_layer_option(const char *cmd, int c, char **argv,
+		     struct cmd_layer_opts *lo, bool *done);
 
 /*
  * Loads the layer files (base first; "-" at most once, for stdin; images
@@ -148,13 +157,6 @@ int cmd_parse_comp(const char *s, enum sink_comp *out);
  */
 int cmd_open_output(const char *cmd, const char *path, bool comp_given,
 		    enum sink_comp comp, struct sink **out);
-
-/*
- * What getopt_long (with a leading ':' in its option string) returned for
- * -h, a missing value or an unknown option: shows help (CMD_OK) or prints
- * the usage error (CMD_USAGE).
- */
-int cmd_bad_option(const char *cmd, int c, char **argv);
 
 /* Where the tree goes (cmd/output.c). */
 struct cmd_out_opts {

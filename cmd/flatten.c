@@ -16,18 +16,10 @@
 #include "layers/sink.h"
 #include "layers/tarout.h"
 
-enum flatten_long_opt {
-	OPT_KEEP_DIRLINKS = 256,
-	OPT_SPOOL_DIR,
-};
-
 static const struct option flatten_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "compress", required_argument, NULL, 'z' },
-	{ "keep-dirlinks", no_argument, NULL, OPT_KEEP_DIRLINKS },
-	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
-	CMD_LIMIT_OPTIONS,
-	{ "help", no_argument, NULL, 'h' },
+	CMD_LAYER_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -61,6 +53,7 @@ static struct timespec created_time(void)
 
 int cmd_flatten(int argc, char **argv)
 {
+	bool done;
 	struct cmd_layer_opts lo = { 0 };
 	struct cmd_out_opts oo = { .created_by = "overtar flatten" };
 	struct cmd_output out;
@@ -82,20 +75,10 @@ int cmd_flatten(int argc, char **argv)
 						 "'%s'", optarg);
 			oo.comp_given = true;
 			break;
-		case OPT_KEEP_DIRLINKS:
-			lo.keep_dirlinks = true;
-			break;
-		case OPT_SPOOL_DIR:
-			lo.spool_dir = optarg;
-			break;
-		case CMD_OPT_MAX_ENTRIES:
-		case CMD_OPT_MAX_PATH_DEPTH:
-		case CMD_OPT_MAX_SPOOL:
-			if (cmd_parse_limit("flatten", c, optarg, &lo))
-				return CMD_USAGE;
-			break;
 		default:
-			return cmd_bad_option("flatten", c, argv);
+			rc = cmd_layer_option("flatten", c, argv, &lo, &done);
+			if (done)
+				return rc;
 		}
 	}
 	if (optind >= argc)

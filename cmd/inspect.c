@@ -25,10 +25,7 @@ static const struct option inspect_opts[] = {
 	{ "max-wasted", required_argument, NULL, SHOW_OPT_MAX_WASTED },
 	{ "min-efficiency", required_argument, NULL, SHOW_OPT_MIN_EFFICIENCY },
 	{ "json", no_argument, NULL, SHOW_OPT_JSON },
-	{ "keep-dirlinks", no_argument, NULL, SHOW_OPT_KEEP_DIRLINKS },
-	{ "spool-dir", required_argument, NULL, SHOW_OPT_SPOOL_DIR },
-	CMD_LIMIT_OPTIONS,
-	{ "help", no_argument, NULL, 'h' },
+	CMD_LAYER_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -261,6 +258,8 @@ static int check_rules(const struct rules *ru, const struct inspect_report *r)
 static int parse(int argc, char **argv, struct insp *in,
 		 struct cmd_layer_opts *lo)
 {
+	bool done;
+	int rc;
 	long v;
 	int c;
 
@@ -292,23 +291,10 @@ static int parse(int argc, char **argv, struct insp *in,
 						 optarg);
 			break;
 		case SHOW_OPT_JSON: in->json = true; break;
-		case SHOW_OPT_KEEP_DIRLINKS: lo->keep_dirlinks = true; break;
-		case SHOW_OPT_SPOOL_DIR: lo->spool_dir = optarg; break;
-		case CMD_OPT_MAX_ENTRIES:
-		case CMD_OPT_MAX_PATH_DEPTH:
-		case CMD_OPT_MAX_SPOOL:
-			if (cmd_parse_limit("inspect", c, optarg, lo))
-				return CMD_USAGE;
-			break;
-		case 'h':
-			return cmd_help(2, (char *[]){ "help", "inspect",
-						       NULL });
-		case ':':
-			return cmd_usage("inspect", "option '%s' needs a value",
-					 argv[optind - 1]);
 		default:
-			return cmd_usage("inspect", "unknown option '%s'",
-					 argv[optind - 1]);
+			rc = cmd_layer_option("inspect", c, argv, lo, &done);
+			if (done)
+				return rc;
 		}
 	}
 	return -1;

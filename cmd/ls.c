@@ -24,10 +24,7 @@ static const struct option ls_opts[] = {
 	{ "directory", no_argument, NULL, 'd' },
 	{ "origin", no_argument, NULL, SHOW_OPT_ORIGIN },
 	{ "json", no_argument, NULL, SHOW_OPT_JSON },
-	{ "keep-dirlinks", no_argument, NULL, SHOW_OPT_KEEP_DIRLINKS },
-	{ "spool-dir", required_argument, NULL, SHOW_OPT_SPOOL_DIR },
-	CMD_LIMIT_OPTIONS,
-	{ "help", no_argument, NULL, 'h' },
+	CMD_LAYER_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -316,6 +313,7 @@ static int run(struct ls *ls, char **paths, size_t n)
 
 int cmd_ls(int argc, char **argv)
 {
+	bool done;
 	static char *root[] = { "/" };
 	struct cmd_layer_opts lo = { 0 };
 	struct ls ls = { .rc = CMD_OK };
@@ -333,22 +331,10 @@ int cmd_ls(int argc, char **argv)
 		case 'd': ls.dir = true; break;
 		case SHOW_OPT_ORIGIN: ls.origin = true; break;
 		case SHOW_OPT_JSON: ls.json = true; break;
-		case SHOW_OPT_KEEP_DIRLINKS: lo.keep_dirlinks = true; break;
-		case SHOW_OPT_SPOOL_DIR: lo.spool_dir = optarg; break;
-		case CMD_OPT_MAX_ENTRIES:
-		case CMD_OPT_MAX_PATH_DEPTH:
-		case CMD_OPT_MAX_SPOOL:
-			if (cmd_parse_limit("ls", c, optarg, &lo))
-				return CMD_USAGE;
-			break;
-		case 'h':
-			return cmd_help(2, (char *[]){ "help", "ls", NULL });
-		case ':':
-			return cmd_usage("ls", "option '%s' needs a value",
-					 argv[optind - 1]);
 		default:
-			return cmd_usage("ls", "unknown option '%s'",
-					 argv[optind - 1]);
+			rc = cmd_layer_option("ls", c, argv, &lo, &done);
+			if (done)
+				return rc;
 		}
 	}
 	if (ls.dir)

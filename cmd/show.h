@@ -18,11 +18,9 @@
 
 struct ovl;
 
-/* The long options every inspection command takes, as getopt ids. */
+/* The long options of the inspection commands, as getopt ids. */
 enum show_long_opt {
-	SHOW_OPT_KEEP_DIRLINKS = 256,
-	SHOW_OPT_SPOOL_DIR,
-	SHOW_OPT_JSON,
+	SHOW_OPT_JSON = 256,
 	SHOW_OPT_ORIGIN,
 	SHOW_OPT_LAYER,
 	SHOW_OPT_TOP,

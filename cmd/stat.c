@@ -20,10 +20,7 @@
 static const struct option stat_opts[] = {
 	{ "dereference", no_argument, NULL, 'L' },
 	{ "json", no_argument, NULL, SHOW_OPT_JSON },
-	{ "keep-dirlinks", no_argument, NULL, SHOW_OPT_KEEP_DIRLINKS },
-	{ "spool-dir", required_argument, NULL, SHOW_OPT_SPOOL_DIR },
-	CMD_LIMIT_OPTIONS,
-	{ "help", no_argument, NULL, 'h' },
+	CMD_LAYER_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -146,6 +143,7 @@ static int stat_one(struct st *st, const char *path)
 
 int cmd_stat(int argc, char **argv)
 {
+	bool done;
 	struct cmd_layer_opts lo = { 0 };
 	struct st st = { 0 };
 	struct show_args sa;
@@ -158,22 +156,10 @@ int cmd_stat(int argc, char **argv)
 		switch (c) {
 		case 'L': st.follow = true; break;
 		case SHOW_OPT_JSON: st.json = true; break;
-		case SHOW_OPT_KEEP_DIRLINKS: lo.keep_dirlinks = true; break;
-		case SHOW_OPT_SPOOL_DIR: lo.spool_dir = optarg; break;
-		case CMD_OPT_MAX_ENTRIES:
-		case CMD_OPT_MAX_PATH_DEPTH:
-		case CMD_OPT_MAX_SPOOL:
-			if (cmd_parse_limit("stat", c, optarg, &lo))
-				return CMD_USAGE;
-			break;
-		case 'h':
-			return cmd_help(2, (char *[]){ "help", "stat", NULL });
-		case ':':
-			return cmd_usage("stat", "option '%s' needs a value",
-					 argv[optind - 1]);
 		default:
-			return cmd_usage("stat", "unknown option '%s'",
-					 argv[optind - 1]);
+			rc = cmd_layer_option("stat", c, argv, &lo, &done);
+			if (done)
+				return rc;
 		}
 	}
 	if (!sa.npaths)

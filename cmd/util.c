@@ -55,16 +55,6 @@ int cmd_usage(const char *cmd, const char *fmt, ...)
 	return CMD_USAGE;
 }
 
-int cmd_bad_option(const char *cmd, int c, char **argv)
-{
-	if (c == 'h')
-		return cmd_help(2, (char *[]){ "help", (char *)cmd, NULL });
-	if (c == ':')
-		return cmd_usage(cmd, "option '%s' needs a value",
-				 argv[optind - 1]);
-	return cmd_usage(cmd, "unknown option '%s'", argv[optind - 1]);
-}
-
 static void on_signal(int sig)
 {
 	sink_cleanup_all();
@@ -123,8 +113,8 @@ int cmd_open_output(const char *cmd, const char *path, bool comp_given,
 	return CMD_OK;
 }
 
-int cmd_parse_limit(const char *cmd, int c, const char *arg,
-		    struct cmd_layer_opts *lo)
+static int parse_limit(const char *cmd, int c, const char *arg,
+		       struct cmd_layer_opts *lo)
 {
 	static const char units[] = "KMGT";
 	const char *u;
@@ -150,6 +140,32 @@ int cmd_parse_limit(const char *cmd, int c, const char *arg,
 	else
 		lo->max_spool = (uint64_t)v << shift;
 	return CMD_OK;
+}
+
+int cmd_layer_option(const char *cmd, int c, char **argv,
+		     struct cmd_layer_opts *lo, bool *done)
+{
+	*done = false;
+	switch (c) {
+	case CMD_OPT_KEEP_DIRLINKS:
+		lo->keep_dirlinks = true;
+		return 0;
+	case CMD_OPT_SPOOL_DIR:
+		lo->spool_dir = optarg;
+		return 0;
+	case CMD_OPT_MAX_ENTRIES:
+	case CMD_OPT_MAX_PATH_DEPTH:
+	case CMD_OPT_MAX_SPOOL:
+		*done = parse_limit(cmd, c, optarg, lo) != CMD_OK;
+		return *done ? CMD_USAGE : 0;
+	}
+	*done = true;
+	if (c == 'h')
+		return cmd_help(2, (char *[]){ "help", (char *)cmd, NULL });
+	if (c == ':')
+		return cmd_usage(cmd, "option '%s' needs a value",
+				 argv[optind - 1]);
+	return cmd_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 void cmd_drop_stack(struct ovl *ovl)
