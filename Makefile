@@ -182,8 +182,13 @@ valgrind: deps
 bomb: all
 	@sh tests/malformed/bomb.sh $(abspath $(BIN)) $(B)/bomb
 
+# SEEDS generated cases from SEED_START through a kernel overlay mount and
+# overtar (tests/conformance/conform.py; root and overlayfs, else SKIP).
+SEEDS ?= 200
+SEED_START ?= 1
 conformance: all
-	@sh tests/run.sh $(B) conformance/
+	@python3 tests/conformance/conform.py ./overtar --seeds $(SEEDS) \
+		--start $(SEED_START)
 
 clean:
 	rm -rf $(B) overtar

@@ -241,6 +241,9 @@ int script_touch(struct script_ctx *c)
 
 			rc = vfs_walk(fs, c->args[i], VFS_PARENT | VFS_FOLLOW,
 				      &w);
+			/* open("x/", O_CREAT) is EISDIR (do_last) */
+			if (!rc && !w.node && w.trailing_slash)
+				rc = -EISDIR;
 			if (!rc && !w.node)
 				rc = fs->ops->create(fs, w.parent, w.name,
 						     w.len, &f, &w.node);
@@ -303,6 +306,9 @@ int script_truncate(struct script_ctx *c)
 				    script_opt(c, 's') ? c->val['s' - 'a']
 						       : "");
 	rc = vfs_walk(fs, path, VFS_PARENT | VFS_FOLLOW, &w);
+	/* open("x/", O_CREAT) of a missing name is EISDIR (do_last) */
+	if (!rc && !w.node && w.trailing_slash)
+		rc = -EISDIR;
 	if (!rc && !w.node)
 		rc = fs->ops->create(fs, w.parent, w.name, w.len, &f, &w.node);
 	if (!rc)

@@ -46,10 +46,10 @@ int script_mv(struct script_ctx *c)
 		rc = script_target(c, src, c->args[1], &dst);
 	if (rc)
 		return script_fail(c, src, rc);
-	/* mv refuses one file under two names, hard links included, unless
-	 * it is a symlink (same_file_ok in coreutils copy.c): the spelling
-	 * does not matter, "d/" and "d" are the same file. */
-	if (same_file(fs, dst, &a) && !S_ISLNK(a.mode))
+	/* mv refuses one file under two names, hard links included, and
+	 * however spelt ("d/" and "d"); only two names of one symlink may
+	 * be renamed (same_file_ok in coreutils copy.c). */
+	if (same_file(fs, dst, &a) && (!S_ISLNK(a.mode) || !strcmp(src, dst)))
 		rc = script_failf(c, src, -EINVAL, "'%s' and '%s' are the "
 				  "same file", src, dst);
 	if (!rc && strcmp(dst, c->args[1]))
@@ -153,7 +153,10 @@ static int cp_to(struct script_ctx *c, struct vfs_node *src,
 
 	if (rc)
 		return rc;
-	rc = vfs_resolve(fs, dst, !S_ISDIR(sa.mode), &dstn);
+	/* A symlink copied as such replaces the name, even a dangling link
+	 * (cp -P lstats the destination); a file writes through a link. */
+	rc = vfs_resolve(fs, dst, !S_ISDIR(sa.mode) && !S_ISLNK(sa.mode),
+			 &dstn);
 	if (rc == -ENOENT)
 		return script_fail(c, dst, vfs_copy(fs, src, dst, flags, 0, 0));
 	if (!rc)
@@ -252,10 +255,26 @@ static int copyin_file(struct script_ctx *c, const char *host,
 	rc = vfs_resolve(fs, dst, true, &n);
 	if (rc == -ENOENT)
 		rc = vfs_create(fs, dst, vc);
+	else if (!rc) {
+		/* onto an existing file: its content, then the host's mode
+		 * (cp --preserve=mode; without special bits only the
+		 * permissions, an ACL: the file keeps its own special bits) */
+		struct vfs_setattr sa = { .mask = VFS_SET_MODE,
+					  .mode = vc->mode & 07777 };
+		struct vfs_attr a;
+
+		rc = vfs_setdata(fs, n, d);
+		if (!rc && !(sa.mode & 07000) && !(rc = vfs_getattr(fs, n, &a)))
+			sa.mode |= a.mode & 07000;
+		if (!rc)
+			rc = vfs_setattr(fs, n, &sa);
+		goto out;
+	}
 	if (!rc && !n)
 		rc = vfs_resolve(fs, dst, true, &n);
 	if (!rc)
 		rc = vfs_setdata(fs, n, d);
+out:
 	vfs_put(fs, n);
 	memfs_data_put(d);
 	return script_fail(c, dst, rc);
@@ -287,8 +306,20 @@ static int copyin(struct script_ctx *c, const char *host, const char *dst)
 		vc.target_len = (size_t)tl;
 	}
 	rc = vfs_create(c->env->fs, dst, &vc);
-	if (rc == -EEXIST && S_ISDIR(st.st_mode))
-		rc = 0;		/* into an existing directory: merge */
+	if (rc == -EEXIST && S_ISDIR(st.st_mode)) {
+		/* into an existing directory: merge; never over a file */
+		struct vfs_node *n;
+		struct vfs_attr a;
+
+		rc = vfs_resolve(c->env->fs, dst, true, &n);
+		if (!rc) {
+			rc = vfs_getattr(c->env->fs, n, &a);
+			vfs_put(c->env->fs, n);
+		}
+		if (!rc && !S_ISDIR(a.mode))
+			rc = script_failf(c, dst, -ENOTDIR, "cannot overwrite "
+					  "non-directory with directory");
+	}
 	if (rc)
 		return script_fail(c, dst, rc);
 	return S_ISDIR(st.st_mode) ? copyin_dir(c, host, dst) : 0;

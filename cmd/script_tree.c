@@ -290,6 +290,17 @@ static int ln_force(struct script_ctx *c, const char *path)
 	if (!rc && S_ISDIR(a.mode))
 		return script_failf(c, path, -EISDIR,
 				    "cannot overwrite directory");
+	/* ln -f will not replace the file the link would be to (do_link
+	 * in coreutils ln.c compares stat of the source, lstat of the
+	 * destination: a symlink's source is followed, a hard link's not) */
+	if (!rc && !vfs_resolve(fs, c->args[0], script_opt(c, 's'), &n)) {
+		struct vfs_attr s;
+
+		if (!vfs_getattr(fs, n, &s) && s.ino == a.ino)
+			rc = script_failf(c, path, -EINVAL, "'%s' and '%s' are "
+					  "the same file", c->args[0], path);
+		vfs_put(fs, n);
+	}
 	return rc ? rc : vfs_unlink(fs, path);
 }
 

@@ -208,16 +208,31 @@ int vfs_copy_attrs(struct vfs_fs *fs, struct vfs_node *src,
 	if (rc)
 		return rc;
 	if (flags & VFS_COPY_OWNER) {
-		sa.mask |= VFS_SET_UID | VFS_SET_GID;
+		struct vfs_attr d;
+
+		sa.mask = VFS_SET_UID | VFS_SET_GID;
 		sa.uid = a.uid;
 		sa.gid = a.gid;
+		/* cp skips a chown that changes nothing, and so keeps the
+		 * setuid bit it would clear (copy.c, SAME_OWNER_AND_GROUP) */
+		rc = fs->ops->getattr(fs, dst, &d);
+		if (!rc && (d.uid != a.uid || d.gid != a.gid))
+			rc = vfs_setattr(fs, dst, &sa);
 	}
-	if ((flags & VFS_COPY_MODE) && !S_ISLNK(a.mode)) {
-		sa.mask |= VFS_SET_MODE;
+	if (!rc && (flags & VFS_COPY_MODE) && !S_ISLNK(a.mode)) {
+		struct vfs_attr d;
+
+		sa.mask = VFS_SET_MODE;
 		sa.mode = a.mode;
+		/* Without special bits cp -p sets only the permissions (an
+		 * ACL, gnulib qcopy_acl), so dst keeps the special bits it
+		 * has after the chown: a directory's setgid from a setgid
+		 * parent (inode_init_owner), an overwritten file's own. */
+		if (!(a.mode & 07000) && !(rc = fs->ops->getattr(fs, dst, &d)))
+			sa.mode |= d.mode & 07000;
+		if (!rc)
+			rc = vfs_setattr(fs, dst, &sa);
 	}
-	if (sa.mask)
-		rc = vfs_setattr(fs, dst, &sa);
 	if (!rc && (flags & VFS_COPY_XATTRS)) {
 		const struct memfs_xattr *x;
 		uint32_t nx;
@@ -251,10 +266,13 @@ static int copy_at(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
 	    (first = copied_find(&cp->links, a.ino)))
 		return fs->ops->link(fs, first, dir, name, strlen(name));
 	/* Without -p, cp creates with the source's permission bits: a file
-	 * loses setuid, setgid and sticky, a directory (made by mkdir(2))
-	 * keeps only sticky. */
-	c.mode = a.mode & (cp->flags & VFS_COPY_MODE ? ~(mode_t)0 :
-			   S_ISDIR(a.mode) ? (S_IFMT | 01777) : (S_IFMT | 0777));
+	 * loses setuid, setgid and sticky. A directory is made by mkdir(2),
+	 * which keeps only sticky (setgid comes from a setgid parent alone),
+	 * even with -p: its own mode is set after its entries are copied,
+	 * so they never inherit a setgid bit it is only going to get. */
+	c.mode = a.mode & (S_ISDIR(a.mode) ? (S_IFMT | 01777) :
+			   cp->flags & VFS_COPY_MODE ? ~(mode_t)0 :
+			   (S_IFMT | 0777));
 	if (cp->flags & VFS_COPY_OWNER) {
 		c.uid = a.uid;
 		c.gid = a.gid;

@@ -300,9 +300,14 @@ class Gen:
                 continue
             res.append(e)
             done.add(e["p"])
-        for e in pending:
-            if e["target"] in done:
+        while pending:      # a link to a link waits for that link
+            ready = [e for e in pending if e["target"] in done]
+            if not ready:
+                break
+            for e in ready:
                 res.append(e)
+                done.add(e["p"])
+                pending.remove(e)
         return res
 
     def apply(self, entries):
@@ -533,8 +538,15 @@ class Gen:
             if i == 0 and base_entries:
                 L = base_entries + \
                     [e for e in L if e["p"] != "etc" and not e["p"].startswith("etc/")]
-                L = [e for e in L if not (e["t"] == "h" and (e["target"] == "etc" or
-                                                              e["target"].startswith("etc/")))]
+                # hard links whose target went (to etc/, or to such a link)
+                seen, kept = set(), []
+                for e in L:
+                    if e["t"] == "h" and e["target"] not in seen:
+                        continue
+                    kept.append(e)
+                    if e["t"] in "fh":
+                        seen.add(e["p"])
+                L = kept
             self.apply(L)
             layers.append(L)
         case_inputs = []
