@@ -273,57 +273,100 @@ int script_rmdir(struct script_ctx *c)
 	return rc;
 }
 
-/* ln -f: the existing name goes first, unless it is a directory. */
-static int ln_force(struct script_ctx *c, const char *path)
+/* Whether path (not followed) is the entry name in directory dir. */
+static bool same_entry(struct vfs_fs *fs, const char *path,
+		       struct vfs_node *dir, const char *name)
+{
+	struct vfs_attr a, b;
+	struct vfs_walk w;
+	bool same;
+
+	if (vfs_walk(fs, path, 0, &w))
+		return false;
+	same = w.parent && !strcmp(w.name, name) &&
+	       !vfs_getattr(fs, w.parent, &a) && !vfs_getattr(fs, dir, &b) &&
+	       a.ino == b.ino;
+	vfs_walk_release(fs, &w);
+	return same;
+}
+
+/*
+ * ln -f: the existing name w names goes first, unless it is a directory,
+ * or it is the file the link would be to and removing it would lose the
+ * file: its last name, or the source's own entry (do_link in coreutils
+ * 9.1 ln.c: stat of the source, followed for -s; lstat of the
+ * destination).
+ */
+static int ln_force(struct script_ctx *c, struct vfs_walk *w,
+		    const char *path)
 {
 	struct vfs_fs *fs = c->env->fs;
+	struct vfs_attr a, s;
 	struct vfs_node *n;
-	struct vfs_attr a;
-	int rc = vfs_resolve(fs, path, false, &n);
+	int rc = vfs_getattr(fs, w->node, &a);
 
-	if (rc == -ENOENT)
-		return 0;
-	if (!rc) {
-		rc = vfs_getattr(fs, n, &a);
-		vfs_put(fs, n);
-	}
 	if (!rc && S_ISDIR(a.mode))
 		return script_failf(c, path, -EISDIR,
 				    "cannot overwrite directory");
-	/* ln -f will not replace the file the link would be to (do_link
-	 * in coreutils ln.c compares stat of the source, lstat of the
-	 * destination: a symlink's source is followed, a hard link's not) */
 	if (!rc && !vfs_resolve(fs, c->args[0], script_opt(c, 's'), &n)) {
-		struct vfs_attr s;
-
-		if (!vfs_getattr(fs, n, &s) && s.ino == a.ino)
+		if (!vfs_getattr(fs, n, &s) && s.ino == a.ino &&
+		    (a.nlink == 1 ||
+		     same_entry(fs, c->args[0], w->parent, w->name)))
 			rc = script_failf(c, path, -EINVAL, "'%s' and '%s' are "
 					  "the same file", c->args[0], path);
 		vfs_put(fs, n);
 	}
-	return rc ? rc : vfs_unlink(fs, path);
+	return rc ? rc : fs->ops->unlink(fs, w->parent, w->name, w->len);
 }
 
-int script_ln(struct script_ctx *c)
+/*
+ * The new name is resolved once, and the link made in the directory that
+ * resolution found, as ln(1) works relative to the destination directory
+ * it opened: removing the old name (ln -f) cannot change where it goes.
+ */
+static int ln_at(struct script_ctx *c, struct vfs_walk *w, const char *path)
 {
 	struct vfs_fs *fs = c->env->fs;
 	const char *target = c->args[0];
 	struct vfs_create s = { .mode = S_IFLNK | 0777, .target = target,
 				.target_len = c->lens[0] };
+	struct vfs_node *old;
+	int rc = 0;
+
+	if (!w->parent || (w->node && !script_opt(c, 'f')))
+		return -EEXIST;
+	if (w->node)
+		rc = ln_force(c, w, path);
+	if (!rc && w->trailing_slash)
+		rc = -ENOENT;
+	if (rc || script_opt(c, 's'))
+		return rc ? rc : fs->ops->create(fs, w->parent, w->name, w->len,
+						  &s, NULL);
+	rc = vfs_resolve(fs, target, false, &old);
+	if (rc)
+		return script_fail(c, target, rc);
+	rc = fs->ops->link(fs, old, w->parent, w->name, w->len);
+	vfs_put(fs, old);
+	if (rc == -EPERM)
+		rc = script_failf(c, target, rc, "hard link not allowed for "
+				  "directory");
+	return rc;
+}
+
+int script_ln(struct script_ctx *c)
+{
+	struct vfs_fs *fs = c->env->fs;
+	struct vfs_walk w;
 	char *path;
-	int rc = script_target(c, target, c->args[1], &path);
+	int rc = script_target(c, c->args[0], c->args[1], &path);
 
 	if (rc)
 		return script_fail(c, c->args[1], rc);
-	if (script_opt(c, 'f'))
-		rc = ln_force(c, path);
-	if (!rc && script_opt(c, 's'))
-		rc = vfs_create(fs, path, &s);
-	else if (!rc)
-		rc = vfs_link(fs, target, path);
-	if (rc == -EPERM && !script_opt(c, 's'))
-		rc = script_failf(c, target, rc, "hard link not allowed for "
-				  "directory");
+	rc = vfs_walk(fs, path, VFS_PARENT, &w);
+	if (!rc) {
+		rc = ln_at(c, &w, path);
+		vfs_walk_release(fs, &w);
+	}
 	rc = script_fail(c, path, rc);
 	free(path);
 	return rc;
