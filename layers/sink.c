@@ -14,9 +14,8 @@
  * give different ones). Compressed, sink_copy() preads straight into the
  * compressor's input.
  *
- * The temporary file lives beside the destination so that rename(2) is
- * atomic; every open temporary is on a registry list that the signal
- * handler walks with sink_cleanup_all().
+ * The temporary file beside the destination, and the registry the signal
+ * handler walks, are sink_file.c's.
  */
 #include "layers/sink.h"
 
@@ -71,14 +70,12 @@ struct zs {
 
 /*
  * Invariants: buf holds len of cap bytes not yet handed on; err is the
- * first error (then every call returns it). tmp is NULL for stdout.
+ * first error (then every call returns it).
  */
 struct sink {
 	int fd;
 	char *path;		/* destination; NULL for stdout */
-	char *tmp;		/* temporary beside it; NULL for stdout */
-	struct sink *_Atomic reg_next;	/* cleanup registry link */
-	bool registered;
+	struct sink_tmp tmp;	/* beside path; no path for stdout, devices */
 	enum sink_comp comp;
 	int err;
 	bool no_cfr, no_sendfile;	/* fallbacks decided once */
@@ -108,60 +105,6 @@ static void sink_hash_in(struct sink *s, const void *p, size_t len)
 		return;
 	sha256_update(&s->in_hash, len, p);
 	s->in_size += len;
-}
-
-/* --- the cleanup registry --------------------------------------------- */
-
-/*
- * Every sink with a temporary file. The signal handler only reads it
- * (atomic loads of lock-free pointers, then unlink(2), both
- * async-signal-safe); it is changed with all signals blocked in the
- * changing thread and under reg_lock against other threads. A sink leaves
- * the list before it is freed; a handler running on another thread at
- * that moment could still read it, so signals should be handled on the
- * thread that frees sinks (our worker threads block them all).
- */
-static struct sink *_Atomic reg_head;
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Called with all signals blocked (sink_mktemp). */
-static void reg_add(struct sink *s)
-{
-	pthread_mutex_lock(&reg_lock);
-	atomic_store(&s->reg_next, atomic_load(&reg_head));
-	atomic_store(&reg_head, s);
-	s->registered = true;
-	pthread_mutex_unlock(&reg_lock);
-}
-
-static void reg_remove(struct sink *s)
-{
-	sigset_t all, old;
-	struct sink *_Atomic *link;
-
-	if (!s->registered)
-		return;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_mutex_lock(&reg_lock);
-	for (link = &reg_head; atomic_load(link);
-	     link = &atomic_load(link)->reg_next) {
-		if (atomic_load(link) == s) {
-			atomic_store(link, atomic_load(&s->reg_next));
-			break;
-		}
-	}
-	s->registered = false;
-	pthread_mutex_unlock(&reg_lock);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-void sink_cleanup_all(void)
-{
-	struct sink *s;
-
-	for (s = atomic_load(&reg_head); s; s = atomic_load(&s->reg_next))
-		unlink(s->tmp);
 }
 
 /* --- plain I/O ---------------------------------------------------------- */
@@ -535,7 +478,7 @@ static void sink_free(struct sink *s)
 	free(s->zs.out);
 	free(s->own_buf);
 	free(s->path);
-	free(s->tmp);
+	free(s->tmp.path);
 	free(s);
 }
 
@@ -547,12 +490,9 @@ void sink_abort(struct sink *s)
 	s->gz = NULL;
 	sink_aw_free(s->aw);	/* before its fd is closed */
 	s->aw = NULL;
-	if (s->tmp && s->fd >= 0)
+	if (s->path && s->fd >= 0)
 		close(s->fd);
-	if (s->registered) {
-		unlink(s->tmp);
-		reg_remove(s);
-	}
+	sink_tmp_remove(&s->tmp);
 	sink_free(s);
 }
 
@@ -590,7 +530,7 @@ static int sink_flush_close(struct sink *s)
 		s->out_size = (uint64_t)st.st_size;
 	}
 	/* Linux releases the fd even when close fails with EINTR */
-	if (!r && s->tmp) {
+	if (!r && s->path) {
 		if (close(s->fd) && errno != EINTR)
 			r = -errno;
 		s->fd = -1;
@@ -629,7 +569,7 @@ int sink_end(struct sink *s, struct sink_sums *sums, struct err *e)
 
 const char *sink_temp(const struct sink *s)
 {
-	return s->tmp;
+	return s->tmp.path;
 }
 
 int sink_commit(struct sink *s, struct err *e)
@@ -644,7 +584,7 @@ int sink_commit_as(struct sink *s, const char *path, struct err *e)
 
 	if (r)
 		return r;
-	if (s->tmp && rename(s->tmp, path)) {
+	if (s->tmp.path && rename(s->tmp.path, path)) {
 		r = -errno;
 		err_file(e, "output", path);
 		err_set(e, r, "%s: %s", what, strerror(-r));
@@ -652,50 +592,8 @@ int sink_commit_as(struct sink *s, const char *path, struct err *e)
 		return r;
 	}
 	/* after the rename, a signal unlinking tmp finds nothing: harmless */
-	reg_remove(s);
+	sink_tmp_forget(&s->tmp);
 	sink_free(s);
-	return 0;
-}
-
-/* The process umask; umask(2) can only be read by setting it. */
-static mode_t current_umask(void)
-{
-	mode_t m = umask(022);
-
-	umask(m);
-	return m;
-}
-
-/* Creates ".BASE.XXXXXX" beside path and registers it, signals blocked so
- * that no signal finds it created but unregistered. */
-static int sink_mktemp(struct sink *s)
-{
-	const char *slash = strrchr(s->path, '/');
-	size_t dirlen = slash ? (size_t)(slash - s->path) + 1 : 0;
-	const char *base = s->path + dirlen;
-	size_t size = strlen(s->path) + 10;
-	sigset_t all, old;
-	int r = 0;
-
-	if (!*base)
-		return -EISDIR;
-	s->tmp = malloc(size);
-	if (!s->tmp)
-		return -ENOMEM;
-	snprintf(s->tmp, size, "%.*s.%s.XXXXXX", (int)dirlen, s->path, base);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	s->fd = mkostemp(s->tmp, O_CLOEXEC);
-	if (s->fd < 0)
-		r = -errno;
-	else
-		reg_add(s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r)
-		return r;
-	/* mkstemp makes 0600; the output is an ordinary new file */
-	if (fchmod(s->fd, 0666 & ~current_umask()))
-		return -errno;
 	return 0;
 }
 
@@ -709,7 +607,7 @@ static int sink_open_path(struct sink *s)
 	struct stat st;
 
 	if (stat(s->path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-		return sink_mktemp(s);
+		return sink_tmp_create(&s->tmp, s->path, &s->fd);
 	s->fd = open(s->path, O_WRONLY | O_CLOEXEC);
 	return s->fd < 0 ? -errno : 0;
 }
@@ -799,8 +697,9 @@ fail_sink:
 	if (r == -EINVAL)
 		err_set(e, r, "invalid compression settings (level %d, %d threads)",
 			opts->level, opts->threads);
-	else if (s->tmp && s->fd < 0)
-		err_set(e, r, "cannot create temporary file '%s': %s", s->tmp,
+	else if (s->tmp.path && s->fd < 0)
+		err_set(e, r, "cannot create temporary file '%s': %s",
+			s->tmp.path,
 			strerror(-r));
 	else
 		err_set(e, r, "cannot open: %s", strerror(-r));

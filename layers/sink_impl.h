@@ -1,5 +1,6 @@
 /*
- * sink internals shared by sink.c and sink_gzip.c; not for other modules.
+ * sink internals shared by sink.c, sink_file.c, sink_gzip.c and sink_aw.c;
+ * not for other modules.
  *
  * The parallel gzip compressor takes its input a block at a time: the
  * caller fills the buffer it is given (SINK_GZ_BLOCK bytes) and hands it
@@ -9,6 +10,8 @@
 #ifndef OVERTAR_SINK_IMPL_H
 #define OVERTAR_SINK_IMPL_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +20,28 @@ struct sha256_ctx;
 #define SINK_GZ_BLOCK (1u << 20)	/* see sink_gzip.c */
 
 struct sink_gz;
+
+/*
+ * A temporary output file beside its destination, on the registry that
+ * sink_cleanup_all() walks (sink_file.c). path is NULL until a creation
+ * was tried; registered while the file exists under that name.
+ */
+struct sink_tmp {
+	char *path;
+	struct sink_tmp *_Atomic next;
+	bool registered;
+};
+
+/*
+ * Creates ".BASE.XXXXXX" beside dest with mode 0666 & ~umask, as a new
+ * file would get, and registers it. Returns 0 and *fd, or a negative
+ * errno (t->path may then name the template, for the message).
+ */
+int sink_tmp_create(struct sink_tmp *t, const char *dest, int *fd);
+/* Takes t off the registry: it was renamed into place. */
+void sink_tmp_forget(struct sink_tmp *t);
+/* Unlinks t if it exists, takes it off the registry, frees its path. */
+void sink_tmp_remove(struct sink_tmp *t);
 
 /* write(2) until every byte is out. 0 or a negative errno. */
 int sink_write_all(int fd, const void *buf, size_t len);
