@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
@@ -128,6 +129,8 @@ static void *aw_main(void *arg)
 		r = skip ? 0 : it.buf >= 0
 			? sink_write_all(a->fd, a->bufs[it.buf], it.len)
 			: aw_copy(a, it.fd, it.off, it.len);
+		if (it.buf < 0)
+			close(it.fd);	/* the copy's own (sink_aw_copy) */
 		pthread_mutex_lock(&a->lock);
 		if (r && !a->err)
 			a->err = r;
@@ -179,10 +182,23 @@ int sink_aw_write(struct sink_aw *a, size_t len, unsigned char **next)
 
 int sink_aw_copy(struct sink_aw *a, int fd, uint64_t off, uint64_t len)
 {
+	int own, r;
+
 	if (off > INT64_MAX || len > INT64_MAX - off)
 		return -EINVAL;
-	return aw_queue(a, (struct aw_item){ .buf = -1, .fd = fd, .off = off,
-					     .len = len });
+	/*
+	 * The copy runs later, on the thread: it needs an fd of its own,
+	 * for the caller may drop the source (and close its fd) as soon as
+	 * this returns.
+	 */
+	own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (own < 0)
+		return -errno;
+	r = aw_queue(a, (struct aw_item){ .buf = -1, .fd = own, .off = off,
+					  .len = len });
+	if (r)
+		close(own);	/* not queued */
+	return r;
 }
 
 int sink_aw_sync(struct sink_aw *a)

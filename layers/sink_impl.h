@@ -88,7 +88,10 @@ unsigned char *sink_aw_buf(struct sink_aw *a);
  * waiting for one. 0 or the first error of the thread (negative errno).
  */
 int sink_aw_write(struct sink_aw *a, size_t len, unsigned char **next);
-/* Queues a copy of fd's bytes [off, off + len). 0 or the first error. */
+/*
+ * Queues a copy of fd's bytes [off, off + len) on a duplicate of fd, so
+ * the caller may close fd at once. 0 or the first error.
+ */
 int sink_aw_copy(struct sink_aw *a, int fd, uint64_t off, uint64_t len);
 /* Waits until everything queued is done; 0 or the first error. */
 int sink_aw_sync(struct sink_aw *a);
