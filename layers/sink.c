@@ -78,7 +78,7 @@ struct sink {
 	struct sink_tmp tmp;	/* beside path; no path for stdout, devices */
 	enum sink_comp comp;
 	int err;
-	bool no_cfr, no_sendfile;	/* fallbacks decided once */
+	struct sink_kc kc;	/* kernel copy fallbacks, decided once */
 	unsigned char *buf;
 	size_t len, cap;
 	unsigned char *own_buf;	/* buf for SINK_NONE and SINK_ZSTD */
@@ -306,6 +306,40 @@ static bool copy_unsupported(int e)
 	       e == EOPNOTSUPP || e == EBADF;
 }
 
+int sink_kernel_copy(int in, uint64_t *off, int out, uint64_t *len,
+		     struct sink_kc *kc)
+{
+	const size_t max = 1u << 30;
+	loff_t o = (loff_t)*off;
+	size_t want;
+	ssize_t n;
+	int r = 0;
+
+	while (*len && !(kc->no_cfr && kc->no_sendfile)) {
+		want = *len < max ? (size_t)*len : max;
+		if (!kc->no_cfr)
+			n = copy_file_range(in, &o, out, NULL, want, 0);
+		else
+			n = sendfile(out, in, &o, want);
+		if (n > 0) {
+			*len -= (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && !copy_unsupported(errno)) {
+			r = -errno;
+			break;
+		}
+		if (!kc->no_cfr)
+			kc->no_cfr = true;
+		else
+			kc->no_sendfile = true;
+	}
+	*off = (uint64_t)o;
+	return r;
+}
+
 /*
  * Uncompressed, from an fd: copy_file_range(2) (in-kernel, reflinks on
  * some filesystems), else sendfile(2) (works to pipes), else
@@ -314,9 +348,6 @@ static bool copy_unsupported(int e)
  */
 static int copy_kernel(struct sink *s, int fd, uint64_t off, uint64_t len)
 {
-	const size_t max = 1u << 30;
-	loff_t o;
-	ssize_t n;
 	size_t want;
 	int r;
 
@@ -329,29 +360,9 @@ static int copy_kernel(struct sink *s, int fd, uint64_t off, uint64_t len)
 		r = sink_aw_copy(s->aw, fd, off, len);
 		return r ? sink_fail(s, r) : 0;
 	}
-	o = (loff_t)off;
-	while (len) {
-		want = len < max ? (size_t)len : max;
-		if (!s->no_cfr)
-			n = copy_file_range(fd, &o, s->fd, NULL, want, 0);
-		else if (!s->no_sendfile)
-			n = sendfile(s->fd, fd, &o, want);
-		else
-			break;
-		if (n > 0) {
-			len -= (uint64_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && !copy_unsupported(errno))
-			return sink_fail(s, -errno);
-		if (!s->no_cfr)
-			s->no_cfr = true;
-		else
-			s->no_sendfile = true;
-	}
-	off = (uint64_t)o;
+	r = sink_kernel_copy(fd, &off, s->fd, &len, &s->kc);
+	if (r)
+		return sink_fail(s, r);
 	while (len) {
 		want = len < s->cap ? (size_t)len : s->cap;
 		r = pread_all(fd, s->buf, want, off);
@@ -629,7 +640,7 @@ static int sink_setup(struct sink *s, const struct sink_opts *opts)
 	if (opts->digest) {
 		/* every byte must pass through user space to be hashed */
 		s->digest = true;
-		s->no_cfr = s->no_sendfile = true;
+		s->kc.no_cfr = s->kc.no_sendfile = true;
 		sha256_init(&s->in_hash);
 		sha256_init(&s->out_hash);
 	}

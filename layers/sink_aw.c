@@ -19,7 +19,6 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/sendfile.h>
 #include <unistd.h>
 
 #define AW_NBUF 3		/* buffers: one filling, two queued */
@@ -46,18 +45,12 @@ struct sink_aw {
 	uint64_t head, tail;
 	bool stop, started;
 	int err;
-	bool no_cfr, no_sendfile;	/* fallbacks, decided by the thread */
+	struct sink_kc kc;	/* fallbacks, decided by the thread */
 	unsigned char *bounce;	/* pread + write fallback */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t more, room;
 };
-
-static bool copy_unsupported(int e)
-{
-	return e == EXDEV || e == EINVAL || e == ENOSYS ||
-	       e == EOPNOTSUPP || e == EBADF;
-}
 
 /*
  * len bytes of fd from off to the output: copy_file_range(2), else
@@ -66,32 +59,12 @@ static bool copy_unsupported(int e)
  */
 static int aw_copy(struct sink_aw *a, int fd, uint64_t off, uint64_t len)
 {
-	const size_t max = 1u << 30;
-	loff_t o = (loff_t)off;
 	size_t want;
 	ssize_t n;
-	int r;
+	int r = sink_kernel_copy(fd, &off, a->fd, &len, &a->kc);
 
-	while (len && !(a->no_cfr && a->no_sendfile)) {
-		want = len < max ? (size_t)len : max;
-		if (!a->no_cfr)
-			n = copy_file_range(fd, &o, a->fd, NULL, want, 0);
-		else
-			n = sendfile(a->fd, fd, &o, want);
-		if (n > 0) {
-			len -= (uint64_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && !copy_unsupported(errno))
-			return -errno;
-		if (!a->no_cfr)
-			a->no_cfr = true;
-		else
-			a->no_sendfile = true;
-	}
-	off = (uint64_t)o;
+	if (r)
+		return r;
 	if (len && !a->bounce && !(a->bounce = malloc(a->cap)))
 		return -ENOMEM;
 	while (len) {

@@ -43,6 +43,22 @@ void sink_tmp_forget(struct sink_tmp *t);
 /* Unlinks t if it exists, takes it off the registry, frees its path. */
 void sink_tmp_remove(struct sink_tmp *t);
 
+/* Which kernel copy calls this output has turned out not to take. */
+struct sink_kc {
+	bool no_cfr, no_sendfile;
+};
+
+/*
+ * Moves up to *len bytes of in from *off to out with copy_file_range(2),
+ * else sendfile(2) (which writes to pipes), advancing *off and cutting
+ * *len as it goes. Stops when both are found unsupported (recorded in kc,
+ * so later calls skip them) or a call returns 0: what is left in *len is
+ * for pread and write, which also finds a real end of the source.
+ * Returns 0 or a negative errno.
+ */
+int sink_kernel_copy(int in, uint64_t *off, int out, uint64_t *len,
+		     struct sink_kc *kc);
+
 /* write(2) until every byte is out. 0 or a negative errno. */
 int sink_write_all(int fd, const void *buf, size_t len);
 
