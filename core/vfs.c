@@ -175,6 +175,43 @@ out:
 	return rc;
 }
 
+/*
+ * "." and "..": 1 when name was one (handled: ".." pops, at the root it
+ * stays), 0 when it is a real name, or a negative errno.
+ */
+static int dots(struct walker *w, const char *name, size_t len)
+{
+	int rc;
+
+	if (name[0] != '.' || len > 2 || (len == 2 && name[1] != '.'))
+		return 0;
+	/* "file/." and "file/.." are ENOTDIR, as lookup would say for any
+	 * other name under a file. */
+	rc = top_is_dir(w);
+	if (rc)
+		return rc;
+	if (len == 2 && w->depth > 1)
+		pop_to(w, w->depth - 1);
+	return 1;
+}
+
+/*
+ * The last component is missing and may be: the directory that lacks it
+ * is the parent. What is below it on the stack stays there and is put
+ * with the rest.
+ */
+static int finish_missing(struct walker *w, struct vfs_walk *out,
+			  const char *name, size_t len)
+{
+	out->buf = strndup(name, len);
+	if (!out->buf)
+		return -ENOMEM;
+	out->name = out->buf;
+	out->len = len;
+	out->parent = w->stack[--w->depth];
+	return 0;
+}
+
 int vfs_walk(struct vfs_fs *fs, const char *path, unsigned flags,
 	     struct vfs_walk *out)
 {
@@ -206,21 +243,11 @@ int vfs_walk(struct vfs_fs *fs, const char *path, unsigned flags,
 		}
 		lastname = name;
 		lastlen = len;
-		if (name[0] == '.' && (len == 1 || (len == 2 &&
-						     name[1] == '.'))) {
-			/* "file/." and "file/.." are ENOTDIR, as lookup
-			 * would say for any other name under a file. */
-			rc = top_is_dir(&w);
-			if (rc)
-				goto fail;
-		}
-		if (len == 1 && name[0] == '.')
+		rc = dots(&w, name, len);
+		if (rc < 0)
+			goto fail;
+		if (rc)
 			continue;
-		if (len == 2 && name[0] == '.' && name[1] == '.') {
-			if (w.depth > 1)
-				pop_to(&w, w.depth - 1);
-			continue;
-		}
 		rc = step(&w, name, len, !last || (flags & VFS_FOLLOW) ||
 			  (slash && !(flags & VFS_SLASH_NOFOLLOW)), &n);
 		if (rc == 1) {
@@ -229,31 +256,16 @@ int vfs_walk(struct vfs_fs *fs, const char *path, unsigned flags,
 			continue;
 		}
 		if (rc == -ENOENT && last && (flags & VFS_PARENT)) {
-			/* The directory that lacks the name is the parent;
-			 * what is below it on the stack stays there and is
-			 * put with the rest. */
-			out->buf = strndup(name, len);
-			if (!out->buf) {
-				rc = -ENOMEM;
+			rc = finish_missing(&w, out, name, len);
+			if (rc)
 				goto fail;
-			}
-			out->name = out->buf;
-			out->len = len;
-			out->parent = w.stack[--w.depth];
 			goto done;
 		}
 		if (rc || (rc = push(&w, n)))
 			goto fail;
 	}
-	if (out->trailing_slash) {
-		struct vfs_attr a;
-
-		rc = fs->ops->getattr(fs, w.stack[w.depth - 1], &a);
-		if (!rc && !S_ISDIR(a.mode))
-			rc = -ENOTDIR;
-		if (rc)
-			goto fail;
-	}
+	if (out->trailing_slash && (rc = top_is_dir(&w)))
+		goto fail;
 	rc = finish(&w, out, lastname, lastlen);
 	if (rc)
 		goto fail;
