@@ -98,6 +98,30 @@ static int spool_open(struct script_ctx *c)
 	return c->spool ? 0 : -ENOMEM;
 }
 
+/*
+ * Up to len bytes from in's position to out at off, through a buffer.
+ * Returns the count (0 at the end of in) or a negative errno.
+ */
+static ssize_t copy_by_hand(int in, int out, uint64_t off, uint64_t len)
+{
+	char buf[65536];
+	ssize_t n;
+
+	do
+		n = read(in, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	for (ssize_t done = 0; done < n;) {
+		ssize_t w = pwrite(out, buf + done, (size_t)(n - done),
+				   (off_t)(off + (uint64_t)done));
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		done += w > 0 ? w : 0;
+	}
+	return n;
+}
+
 int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 		      struct memfs_data **out)
 {
@@ -117,8 +141,16 @@ int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 					    (size_t)(size - done), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0 && errno != EXDEV && errno != EINVAL &&
+		    errno != ENOSYS && errno != EOPNOTSUPP)
 			return -errno;
+		/* Between filesystems of different types the kernel will
+		 * not copy (copy_file_range(2), EXDEV): read and write. */
+		if (n < 0)
+			n = copy_by_hand(fd, c->spool->fd, start + done,
+					 size - done);
+		if (n < 0)
+			return (int)n;
 		if (n == 0)
 			return -EIO;	/* the file shrank under us */
 		done += (uint64_t)n;

@@ -68,7 +68,7 @@ int script_mv(struct script_ctx *c)
 /* Whether the existing or new path dst lies inside the directory src. */
 static bool inside(struct vfs_fs *fs, const char *dst, const struct vfs_attr *src)
 {
-	struct vfs_node *n, *p;
+	struct vfs_node *n, *p = NULL;
 	struct vfs_walk w;
 	bool in = false;
 
@@ -80,8 +80,10 @@ static bool inside(struct vfs_fs *fs, const char *dst, const struct vfs_attr *sr
 		struct vfs_attr a;
 
 		in = !vfs_getattr(fs, n, &a) && a.ino == src->ino;
-		if (fs->ops->parent(fs, n, &p) || p == n) {
-			vfs_put(fs, p == n ? p : NULL);
+		if (fs->ops->parent(fs, n, &p)) {
+			break;
+		} else if (p == n) {
+			vfs_put(fs, p);	/* the root: its own parent */
 			break;
 		}
 		vfs_put(fs, n);

@@ -29,6 +29,19 @@ static int upper_inode(struct vfs_fs *fs, struct vfs_node *node,
 	return 0;
 }
 
+/* 0 when node is a live regular file, else -ENOENT, -EISDIR, -EINVAL. */
+static int regular_file(struct vfs_fs *fs, struct vfs_node *node)
+{
+	struct ovl_dentry *d = ovl_d(node);
+
+	ovl_revalidate(ovl_of(fs), d);
+	if (!d->n)
+		return -ENOENT;
+	if (S_ISDIR(ovl_top(d)->mode))
+		return -EISDIR;
+	return S_ISREG(ovl_top(d)->mode) ? 0 : -EINVAL;
+}
+
 static void kill_privs(struct memfs_inode *ino)
 {
 	if (S_ISDIR(ino->mode))
@@ -51,16 +64,12 @@ static void kill_caps(struct memfs_inode *ino)
 	memfs_xattr_remove(ino, "security.capability");
 }
 
+/* Cuts or extends a regular file (regular_file() checked it). */
 static int set_size(struct ovl *ovl, struct memfs_inode *ino, uint64_t size)
 {
 	struct memfs_data *d;
-	int rc;
+	int rc = memfs_data_truncate(ino->u.data, size, &d);
 
-	if (S_ISDIR(ino->mode))
-		return -EISDIR;
-	if (!S_ISREG(ino->mode))
-		return -EINVAL;
-	rc = memfs_data_truncate(ino->u.data, size, &d);
 	if (rc)
 		return rc;
 	memfs_inode_set_data(ino, d);
@@ -74,8 +83,11 @@ int ovl_op_setattr(struct vfs_fs *fs, struct vfs_node *node,
 		   const struct vfs_setattr *sa)
 {
 	struct memfs_inode *ino;
-	int rc = upper_inode(fs, node, &ino);
+	/* truncate(2) checks the type before anything changes */
+	int rc = sa->mask & VFS_SET_SIZE ? regular_file(fs, node) : 0;
 
+	if (!rc)
+		rc = upper_inode(fs, node, &ino);
 	if (rc)
 		return rc;
 	if ((sa->mask & VFS_SET_SIZE) &&
@@ -97,18 +109,11 @@ int ovl_op_setattr(struct vfs_fs *fs, struct vfs_node *node,
 int ovl_op_setdata(struct vfs_fs *fs, struct vfs_node *node,
 		   struct memfs_data *d)
 {
-	struct ovl_dentry *od = ovl_d(node);
 	struct memfs_inode *ino;
-	int rc;
+	int rc = regular_file(fs, node);
 
-	ovl_revalidate(ovl_of(fs), od);
-	if (!od->n)
-		return -ENOENT;
-	if (S_ISDIR(ovl_top(od)->mode))
-		return -EISDIR;
-	if (!S_ISREG(ovl_top(od)->mode))
-		return -EINVAL;
-	rc = upper_inode(fs, node, &ino);
+	if (!rc)
+		rc = upper_inode(fs, node, &ino);
 	if (rc)
 		return rc;
 	memfs_inode_set_data(ino, d);

@@ -90,6 +90,7 @@ static bool drop_whiteout(struct ovl *ovl, struct memfs_dentry *updir,
 	if (!w || !(w->flags & MEMFS_D_WHITEOUT))
 		return false;
 	memfs_unlink(upper_of(ovl), w);
+	ovl->gen++;	/* dentries may cache it: rebuild, even on failure */
 	return true;
 }
 
@@ -310,8 +311,10 @@ static int rename_upper(struct ovl *ovl, struct ovl_dentry *odir,
 		return rc;
 	if (tgt) {
 		ovl_revalidate(ovl, tgt);
-		if (ovl_is_upper(ovl, tgt))
+		if (ovl_is_upper(ovl, tgt)) {
 			memfs_unlink(upper_of(ovl), tgt->stack[0].d);
+			ovl->gen++;	/* as in drop_whiteout */
+		}
 	}
 	ovl_revalidate(ovl, src);
 	ino = ovl_top(src);
