@@ -41,12 +41,10 @@ def member(name, data=b"", type_=tarfile.REGTYPE, mode=0o644, linkname="",
     return ti, (io.BytesIO(data) if type_ == tarfile.REGTYPE else None)
 
 
-def tar_of(members, fmt=tarfile.PAX_FORMAT):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
-        for ti, f in members:
-            tf.addfile(ti, f)
-    return buf.getvalue()
+# The tar assembler of the flatten error tests serves here too.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "cli", "lib"))
+from mkbad import tar_of  # noqa: E402
 
 
 def d(name):
