@@ -173,11 +173,33 @@ int memfs_data_append(const struct memfs_data *d, struct memfs_src *src,
 	return 0;
 }
 
-/* Reads len bytes of one extent's source; a short pread is -EIO. */
+int memfs_pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		if (off > INT64_MAX)
+			return -EINVAL;
+		n = pread(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Reads len bytes of one extent's source. */
 static ssize_t src_read(const struct memfs_extent *x, uint64_t at, void *buf,
 			size_t len)
 {
-	size_t done = 0;
+	int rc;
 
 	if (!x->src) {
 		memset(buf, 0, len);
@@ -187,18 +209,8 @@ static ssize_t src_read(const struct memfs_extent *x, uint64_t at, void *buf,
 		memcpy(buf, x->src->mem + x->src_off + at, len);
 		return (ssize_t)len;
 	}
-	while (done < len) {
-		ssize_t r = pread(x->src->fd, (char *)buf + done, len - done,
-				  (off_t)(x->src_off + at + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EIO;
-		done += (size_t)r;
-	}
-	return (ssize_t)len;
+	rc = memfs_pread_all(x->src->fd, buf, len, x->src_off + at);
+	return rc ? rc : (ssize_t)len;
 }
 
 ssize_t memfs_data_read(const struct memfs_data *d, uint64_t off, void *buf,

@@ -129,29 +129,6 @@ int sink_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* pread(2) exactly len bytes; the source ending first is -EIO. */
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	unsigned char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		if (off > INT64_MAX)
-			return -EINVAL;
-		n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 static int sink_fail(struct sink *s, int r)
 {
 	if (!s->err)
@@ -289,7 +266,7 @@ static int copy_pread(struct sink *s, int fd, uint64_t off, uint64_t len)
 				return r;
 		}
 		n = s->cap - s->len < len ? s->cap - s->len : (size_t)len;
-		r = pread_all(fd, s->buf + s->len, n, off);
+		r = memfs_pread_all(fd, s->buf + s->len, n, off);
 		if (r)
 			return sink_fail(s, r);
 		s->len += n;
@@ -365,7 +342,7 @@ static int copy_kernel(struct sink *s, int fd, uint64_t off, uint64_t len)
 		return sink_fail(s, r);
 	while (len) {
 		want = len < s->cap ? (size_t)len : s->cap;
-		r = pread_all(fd, s->buf, want, off);
+		r = memfs_pread_all(fd, s->buf, want, off);
 		if (!r)
 			sink_hash_in(s, s->buf, want);
 		if (!r)
