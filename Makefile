@@ -24,15 +24,15 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) \
 	-DOVERTAR_VERSION='"$(VERSION)"' -pthread
 LIBS := -larchive -lz -ldeflate -lzstd -lnettle -ljansson -pthread
 
-# Each folder's objects.
+# Each folder's objects, bottom up: base/ (errors, I/O helpers), layers/,
+# core/, image/, script/ (the edit language); cmd/ is the CLI around them.
+BASE_SRC := $(sort $(wildcard base/*.c))
 LAYERS_SRC := $(sort $(wildcard layers/*.c))
 CORE_SRC := $(sort $(wildcard core/*.c))
 IMAGE_SRC := $(sort $(wildcard image/*.c))
-# The script interpreter is a library too (unit-tested); the rest of cmd/
-# is the CLI around it.
-SCRIPT_SRC := $(sort $(wildcard cmd/script*.c))
-CLI_SRC := $(filter-out $(SCRIPT_SRC),$(sort $(wildcard cmd/*.c)))
-LIB_SRC := $(LAYERS_SRC) $(CORE_SRC) $(IMAGE_SRC) $(SCRIPT_SRC)
+SCRIPT_SRC := $(sort $(wildcard script/*.c))
+CLI_SRC := $(sort $(wildcard cmd/*.c))
+LIB_SRC := $(BASE_SRC) $(LAYERS_SRC) $(CORE_SRC) $(IMAGE_SRC) $(SCRIPT_SRC)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 # B: the build folder; BIN: where the binary goes. A private B= and BIN=
@@ -63,7 +63,7 @@ $(BIN): $(LIB_OBJ) $(CLI_OBJ)
 
 $(B)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/san/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "cmd/script.h"
+#include "script/script.h"
 #include "core/export.h"
 #include "core/ovl.h"
 #include "image/image.h"

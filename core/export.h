@@ -14,7 +14,7 @@
 
 #include <time.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "core/vfs.h"
 
 struct memfs;

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "core/vfs.h"
 
 struct memfs;

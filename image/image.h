@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "layers/sink.h"
 
 struct tarin_src;

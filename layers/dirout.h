@@ -17,7 +17,7 @@
 #ifndef OVERTAR_DIROUT_H
 #define OVERTAR_DIROUT_H
 
-#include "core/err.h"
+#include "base/err.h"
 #include "layers/tarout.h"
 
 struct dirout;

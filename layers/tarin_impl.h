@@ -12,7 +12,7 @@
 
 #include <nettle/sha2.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "layers/tarin.h"
 
 struct archive;

@@ -19,7 +19,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 struct memfs_data;
 struct memfs_xattr;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd/script.h"
+#include "script/script.h"
 #include "core/export.h"
 #include "core/ovl.h"
 #include "layers/memfs.h"

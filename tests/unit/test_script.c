@@ -1,5 +1,5 @@
 /*
- * test_script: the edit-script language (cmd/script*.c). First the lexer
+ * test_script: the edit-script language (script/script*.c). First the lexer
  * on its own: quoting, escapes, continuation lines, comments, heredocs and
  * the errors with their line numbers. Then the interpreter on a small
  * writable overlay: each command's ordinary use, and its main failure with
@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "cmd/script.h"
+#include "script/script.h"
 #include "tests/unit/fixture.h"
 
 static char tmpdir[64];

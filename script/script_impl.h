@@ -1,6 +1,6 @@
 /*
  * script_impl: what the interpreter (script.c) and the command table
- * (script_cmds.c, script_cmds2.c) share. Private to cmd/script*.c.
+ * (script_cmds.c, script_cmds2.c) share. Private to script/script*.c.
  */
 #ifndef OVERTAR_SCRIPT_IMPL_H
 #define OVERTAR_SCRIPT_IMPL_H
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cmd/script.h"
+#include "script/script.h"
 #include "core/vfs.h"
 
 struct memfs_data;

@@ -1,7 +1,7 @@
 /*
  * err: recording and formatting the error context (see err.h).
  */
-#include "core/err.h"
+#include "base/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>

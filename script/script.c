@@ -4,7 +4,7 @@
  * table, runs it, and stops at the first failure with one message
  * "SCRIPT:LINE: COMMAND: PATH: reason".
  */
-#include "cmd/script_impl.h"
+#include "script/script_impl.h"
 
 #include <ctype.h>
 #include <errno.h>

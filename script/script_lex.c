@@ -5,7 +5,7 @@
  * quotes keep everything; inside double quotes \\ \" \n \t \xHH are
  * escapes and any other backslash stays as written.
  */
-#include "cmd/script.h"
+#include "script/script.h"
 
 #include <errno.h>
 #include <stdlib.h>

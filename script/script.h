@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 struct vfs_fs;
 

@@ -2,7 +2,7 @@
  * script_attr: the commands that change an entry in place: chmod, chown,
  * touch, truncate, setxattr, rmxattr.
  */
-#include "cmd/script_impl.h"
+#include "script/script_impl.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cmd/script_cmds.h"
+#include "script/script_cmds.h"
 #include "layers/memfs.h"
 
 /* Applies sa to each path from the first index on. */

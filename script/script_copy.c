@@ -1,7 +1,7 @@
 /*
  * script_copy: the commands that move and copy trees: mv, cp, copy-in.
  */
-#include "cmd/script_impl.h"
+#include "script/script_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd/script_cmds.h"
+#include "script/script_cmds.h"
 #include "layers/memfs.h"
 
 /* Whether the file at path and the file src are one (stat's st_ino). */

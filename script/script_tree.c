@@ -3,7 +3,7 @@
  * write, append, mknod, rm, rmdir, ln. Each means what the coreutils
  * command means run as root in a chroot (overtar-script(5)).
  */
-#include "cmd/script_impl.h"
+#include "script/script_impl.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "cmd/script_cmds.h"
+#include "script/script_cmds.h"
 #include "layers/memfs.h"
 
 static int opt_mode(struct script_ctx *c, mode_t dflt, mode_t *out)

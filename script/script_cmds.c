@@ -2,11 +2,11 @@
  * script_cmds: the one table of script commands: name, handler, options,
  * word counts, usage line (overtar-script(5) documents each).
  */
-#include "cmd/script_cmds.h"
+#include "script/script_cmds.h"
 
 #include <string.h>
 
-#include "cmd/script_impl.h"
+#include "script/script_impl.h"
 
 static const struct script_cmd script_cmds[] = {
 	{ "mkdir", script_mkdir, "pm:", 1, -1, false,
