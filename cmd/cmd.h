@@ -38,6 +38,7 @@ int cmd_flatten(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_squash(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 
 /* The table entry for name, or NULL. */
@@ -192,6 +193,17 @@ int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
 int cmd_output_commit(struct cmd_output *out, struct err *e);
 /* Removes what was written. */
 void cmd_output_abort(struct cmd_output *out);
+
+/* "SECONDS[.FRACTION]" since the epoch, as SOURCE_DATE_EPOCH: 0 or
+ * -EINVAL. */
+int cmd_parse_epoch(const char *s, struct timespec *ts);
+/*
+ * The time a command stamps on its output: --mtime's value (mtime, or
+ * NULL), else SOURCE_DATE_EPOCH, else the clock; *fixed says whether it
+ * was given. CMD_OK, or CMD_USAGE after printing.
+ */
+int cmd_output_time(const char *cmd, const char *mtime, struct timespec *ts,
+		    bool *fixed);
 
 /* Checks stdout with fflush/ferror/fclose before exit 0 (git). */
 int cmd_finish_stdout(void);

@@ -82,6 +82,25 @@ static const struct cmd_struct commands[] = {
 	  "  --origin          the layer providing each entry (N:FILE)\n"
 	  "  --json            one JSON object per entry (overtar(1))\n"
 	  "  PATH...           paths in the image, after '--' (default /)\n" },
+	{ "squash", cmd_squash,
+	  "squash an image's upper layers into one, keeping its base layers",
+	  "usage: overtar squash -o OUT [--keep N | --from LAYER | --base IMAGE]\n"
+	  "                      [-z none|gzip|zstd] [--mtime EPOCH] IMAGE\n"
+	  "       overtar squash -o FILE --keep N LAYER...\n"
+	  "\n"
+	  "  -o, --output OUT    oci:DIR[:TAG] or docker-archive:FILE[:TAG]: the\n"
+	  "                      kept layers (the same blobs) and the squashed\n"
+	  "                      one; a FILE: only the squashed layer\n"
+	  "  --keep N            keep the N lowest layers\n"
+	  "  --from LAYER        squash from LAYER up: 1 for the base layer,\n"
+	  "                      or a layer digest or diff_id\n"
+	  "  --base IMAGE        keep the layers the image shares with IMAGE\n"
+	  "                      (refused if it does not start with them)\n"
+	  "                      none of these: squash every layer\n"
+	  "  -z, --compress C    the squashed layer's compression\n"
+	  "  --whiteouts STYLE   oci (default) or overlayfs\n"
+	  "  --mtime EPOCH       created, and whiteouts' time (default:\n"
+	  "                      SOURCE_DATE_EPOCH, else now)\n" },
 	{ "stat", cmd_stat,
 	  "every attribute of entries of the merged tree, with their layer",
 	  "usage: overtar stat [-L] [--json] LAYER... -- PATH...\n"

@@ -282,3 +282,48 @@ out:
 	pthread_mutex_destroy(&l.lock);
 	return err_set(e, rc, NULL);
 }
+
+int cmd_parse_epoch(const char *s, struct timespec *ts)
+{
+	char *end;
+	long long v;
+	long ns = 0;
+	int digits = 0;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	if (*end == '.')
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			if (digits++ < 9)
+				ns = ns * 10 + (*end - '0');
+	while (digits && digits++ < 9)
+		ns *= 10;
+	if (*end)
+		return -EINVAL;
+	ts->tv_sec = (time_t)v;
+	ts->tv_nsec = ns;
+	return 0;
+}
+
+int cmd_output_time(const char *cmd, const char *mtime, struct timespec *ts,
+		    bool *fixed)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+
+	*fixed = true;
+	if (mtime && cmd_parse_epoch(mtime, ts))
+		return cmd_usage(cmd, "--mtime takes seconds since the epoch, "
+				 "not '%s'", mtime);
+	if (mtime)
+		return CMD_OK;
+	if (sde && *sde && cmd_parse_epoch(sde, ts))
+		return cmd_usage(cmd, "SOURCE_DATE_EPOCH is not seconds since "
+				 "the epoch: '%s'", sde);
+	if (sde && *sde)
+		return CMD_OK;
+	*fixed = false;
+	clock_gettime(CLOCK_REALTIME, ts);
+	return CMD_OK;
+}

@@ -9,22 +9,13 @@
 #include <sys/stat.h>
 
 #include "base/u64map.h"
-#include "core/pathbuf.h"
+#include "core/export_impl.h"
 #include "layers/memfs.h"
 #include "layers/tarout.h"
 #include "layers/whiteout.h"
 
 /* The content of a whiteout file: nothing. */
 static const struct memfs_data export_empty;
-
-struct walk {
-	struct vfs_fs *fs;
-	struct tarout *t;
-	struct err *e;
-	struct vfs_node *dir;
-	struct pathbuf p;	/* the current entry's path */
-	struct u64map links;	/* vfs_attr.ino -> first path written (char *) */
-};
 
 static int link_free_one(void *ctx, uint64_t ino, uint64_t path)
 {
@@ -37,6 +28,12 @@ static void link_free(struct u64map *m)
 {
 	u64map_each(m, link_free_one, NULL);
 	u64map_release(m);
+}
+
+void export_walk_release(struct export_walk *w)
+{
+	link_free(&w->links);
+	pathbuf_release(&w->p);
 }
 
 static enum tarout_type type_of(mode_t mode)
@@ -58,7 +55,7 @@ static enum tarout_type type_of(mode_t mode)
  * For a file with other names: the first one written stays a file and is
  * remembered; a later one becomes a link to it (ent changed, returns 1).
  */
-static int hardlink(struct walk *w, uint64_t id, uint32_t nlink,
+static int hardlink(struct export_walk *w, uint64_t id, uint32_t nlink,
 		    struct tarout_entry *ent)
 {
 	uint64_t *path;
@@ -80,7 +77,7 @@ static int hardlink(struct walk *w, uint64_t id, uint32_t nlink,
 }
 
 /* Fills ent for node; takes a data reference into *data for files. */
-static int describe(struct walk *w, struct vfs_node *node,
+static int describe(struct export_walk *w, struct vfs_node *node,
 		    const struct vfs_attr *a, struct tarout_entry *ent,
 		    struct memfs_data **data)
 {
@@ -96,49 +93,55 @@ static int describe(struct walk *w, struct vfs_node *node,
 	ent->gid = a->gid;
 	ent->mtime = a->mtime;
 	ent->rdev = a->rdev;
-	rc = fs->ops->listxattr(fs, node, &ent->xattrs, &ent->nxattrs);
+	rc = vfs_listxattr(fs, node, &ent->xattrs, &ent->nxattrs);
 	if (!rc && ent->type == TAROUT_SYMLINK)
-		rc = fs->ops->readlink(fs, node, &ent->linkname, &ent->linklen);
+		rc = vfs_readlink(fs, node, &ent->linkname, &ent->linklen);
 	if (!rc && ent->type == TAROUT_FILE) {
 		rc = hardlink(w, a->ino, a->nlink, ent);
 		if (!rc)
-			rc = fs->ops->data(fs, node, data);
+			rc = vfs_data(fs, node, data);
 		if (!rc)
 			ent->data = *data;
 	}
 	return rc == 1 ? 0 : rc;
 }
 
-static int walk_dir(struct walk *w, struct vfs_node *dir);
+int export_node(struct export_walk *w, struct vfs_node *node,
+		const struct vfs_attr *a)
+{
+	struct memfs_data *data = NULL;
+	struct tarout_entry ent;
+	int rc;
+
+	if (S_ISSOCK(a->mode))
+		return 0;	/* tar has no sockets (POSIX ustar typeflag) */
+	rc = describe(w, node, a, &ent, &data);
+	if (!rc)
+		rc = tarout_write(w->t, &ent, w->e);
+	memfs_data_put(data);
+	return rc;
+}
 
 /* One child of w->dir: written, then walked if a directory. */
 static int visit(void *ctx, const char *name, size_t len)
 {
-	struct walk *w = ctx;
+	struct export_walk *w = ctx;
 	struct vfs_fs *fs = w->fs;
-	struct memfs_data *data = NULL;
-	struct tarout_entry ent;
 	struct vfs_node *node;
 	struct vfs_attr a;
 	size_t saved = w->p.len;
 	int rc;
 
-	rc = fs->ops->lookup(fs, w->dir, name, len, &node);
+	rc = vfs_lookup(fs, w->dir, name, len, &node);
 	if (rc)
 		return err_set(w->e, rc, "cannot look up '%.*s'", (int)len, name);
 	rc = pathbuf_push(&w->p, name, len);
 	if (!rc)
-		rc = fs->ops->getattr(fs, node, &a);
-	if (!rc && S_ISSOCK(a.mode))
-		goto out;	/* tar has no sockets (POSIX ustar typeflag) */
+		rc = vfs_getattr(fs, node, &a);
 	if (!rc)
-		rc = describe(w, node, &a, &ent, &data);
-	if (!rc)
-		rc = tarout_write(w->t, &ent, w->e);
-	memfs_data_put(data);
+		rc = export_node(w, node, &a);
 	if (!rc && S_ISDIR(a.mode))
-		rc = walk_dir(w, node);
-out:
+		rc = export_tree(w, node);
 	if (rc)
 		err_entry(w->e, w->p.s, w->p.len);
 	pathbuf_pop(&w->p, saved);
@@ -146,7 +149,7 @@ out:
 	return rc;
 }
 
-static int walk_dir(struct walk *w, struct vfs_node *dir)
+int export_tree(struct export_walk *w, struct vfs_node *dir)
 {
 	struct vfs_node *saved = w->dir;
 	int rc;
@@ -159,29 +162,28 @@ static int walk_dir(struct walk *w, struct vfs_node *dir)
 
 int export_flat(struct vfs_fs *fs, struct tarout *t, struct err *e)
 {
-	struct walk w = { .fs = fs, .t = t, .e = e };
+	struct export_walk w = { .fs = fs, .t = t, .e = e };
 	struct vfs_node *root;
 	int rc = fs->ops->root(fs, &root);
 
 	if (rc)
 		return err_set(e, rc, NULL);
-	rc = walk_dir(&w, root);
+	rc = export_tree(&w, root);
 	vfs_put(fs, root);
-	link_free(&w.links);
-	pathbuf_release(&w.p);
+	export_walk_release(&w);
 	return err_set(e, rc, NULL);
 }
 
 /* --- a layer: the upper memfs as a changeset ------------------------- */
 
 struct layer_walk {
-	struct walk w;
+	struct export_walk w;
 	enum export_whiteouts style;
 	struct timespec now;
 };
 
 /* Pushes ".wh." + name, the OCI spelling of a whiteout, onto the path. */
-static int push_wh(struct walk *w, const char *name, size_t len)
+static int push_wh(struct export_walk *w, const char *name, size_t len)
 {
 	char *s = malloc(WH_PREFIX_LEN + len);
 	int rc;
@@ -195,15 +197,14 @@ static int push_wh(struct walk *w, const char *name, size_t len)
 	return rc;
 }
 
-/* A whiteout for name in the current directory, in the chosen spelling. */
-static int write_whiteout(struct layer_walk *lw, const char *name, size_t len)
+int export_whiteout(struct export_walk *w, enum export_whiteouts style,
+		    struct timespec now, const char *name, size_t len)
 {
-	struct walk *w = &lw->w;
-	struct tarout_entry ent = { .mtime = lw->now };
+	struct tarout_entry ent = { .mtime = now };
 	size_t saved = w->p.len;
 	int rc;
 
-	if (lw->style == EXPORT_WH_OCI) {
+	if (style == EXPORT_WH_OCI) {
 		/* OCI image-spec layer.md: an empty file ".wh.NAME". */
 		rc = push_wh(w, name, len);
 		ent.type = TAROUT_FILE;
@@ -222,6 +223,12 @@ static int write_whiteout(struct layer_walk *lw, const char *name, size_t len)
 		err_entry(w->e, w->p.s, w->p.len);
 	pathbuf_pop(&w->p, saved);
 	return rc;
+}
+
+/* A whiteout for name in the current directory, in the layer's spelling. */
+static int write_whiteout(struct layer_walk *lw, const char *name, size_t len)
+{
+	return export_whiteout(&lw->w, lw->style, lw->now, name, len);
 }
 
 /* xattrs of ino plus trusted.overlay.opaque=y, for an overlayfs layer. */
@@ -253,7 +260,7 @@ static int layer_dir(struct layer_walk *lw, struct memfs_dentry *dir);
 /* One real entry of the upper layer, and what is below it. */
 static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 {
-	struct walk *w = &lw->w;
+	struct export_walk *w = &lw->w;
 	struct memfs_inode *ino = d->ino;
 	struct memfs_xattr *xs = NULL;
 	struct tarout_entry ent = { .type = type_of(ino->mode),
@@ -321,7 +328,6 @@ int export_layer(struct memfs *upper, enum export_whiteouts style,
 				 .now = now };
 	int rc = layer_dir(&lw, memfs_root(upper));
 
-	link_free(&lw.w.links);
-	pathbuf_release(&lw.w.p);
+	export_walk_release(&lw.w);
 	return err_set(e, rc, NULL);
 }

@@ -215,3 +215,30 @@ struct memfs *ovl_layer(struct ovl *ovl, size_t i)
 {
 	return i <= ovl->nlayers ? ovl->layers[i] : NULL;
 }
+
+int ovl_node_floor(struct vfs_fs *fs, struct vfs_node *node, size_t *out)
+{
+	struct ovl_dentry *d = ovl_d(node);
+
+	ovl_revalidate(ovl_of(fs), d);
+	if (!d->n)
+		return -ENOENT;
+	*out = d->stack[d->n - 1].idx;
+	return 0;
+}
+
+int ovl_new_view(struct ovl *ovl, size_t n, struct ovl **out, struct err *e)
+{
+	struct ovl_opts o = { .now = ovl->opts.now };
+
+	if (n > ovl->nlayers)
+		return err_set(e, -EINVAL, "a view of %zu of %zu layers", n,
+			       ovl->nlayers);
+	return ovl_new(ovl->layers, n, &o, out, e);
+}
+
+void ovl_free_view(struct ovl *view)
+{
+	if (view)
+		ovl_forget(view);
+}

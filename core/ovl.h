@@ -53,4 +53,20 @@ size_t ovl_nlayers(const struct ovl *ovl);
 /* Layer i (0 = bottom, ovl_nlayers() = the upper); NULL if none. */
 struct memfs *ovl_layer(struct ovl *ovl, size_t i);
 
+/*
+ * The lowest layer whose entry a node of ovl's vfs merges (for a
+ * directory, the bottom of its merge stack; else its own layer). Returns
+ * 0 and *out, or -ENOENT for a name that has gone.
+ */
+int ovl_node_floor(struct vfs_fs *fs, struct vfs_node *node, size_t *out);
+
+/*
+ * A read-only overlay of the n lowest layers of ovl, borrowed: free it
+ * with ovl_free_view before ovl. Returns 0 and *out, or a negative errno
+ * with e set.
+ */
+int ovl_new_view(struct ovl *ovl, size_t n, struct ovl **out, struct err *e);
+/* Frees a view (its layers stay ovl's). NULL is ignored. */
+void ovl_free_view(struct ovl *view);
+
 #endif

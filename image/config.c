@@ -81,26 +81,45 @@ static int set_rootfs(json_t *cfg, const unsigned char (*ids)[32], size_t n)
 	return 0;
 }
 
-/* Appends the new layer's history entry; a squash empties the others. */
-static int set_history(json_t *cfg, const struct image_out_opts *o,
-		       const char *created, size_t squashed)
+/*
+ * Marks the entries of the layers past the first keep empty_layer (their
+ * layers are squashed) and returns how many layers that was.
+ */
+static size_t empty_history(json_t *hist, size_t keep)
 {
-	json_t *hist = json_object_get(cfg, "history"), *ent, *h;
-	size_t i;
+	size_t i, layers = 0, squashed = 0;
+	json_t *h;
+
+	json_array_foreach(hist, i, h) {
+		if (!json_is_object(h) ||
+		    json_is_true(json_object_get(h, "empty_layer")))
+			continue;
+		if (++layers <= keep)
+			continue;
+		json_object_set_new(h, "empty_layer", json_true());
+		squashed++;
+	}
+	return squashed;
+}
+
+/* Updates history: kept entries, squashed ones emptied, the new one. */
+static int set_history(json_t *cfg, const struct image_out_opts *o,
+		       const char *created)
+{
+	json_t *hist = json_object_get(cfg, "history"), *ent;
+	size_t squashed;
 
 	if (!json_is_array(hist)) {
 		hist = json_array();
 		if (!hist || json_object_set_new(cfg, "history", hist))
 			return -ENOMEM;
 	}
-	if (!o->append)
-		json_array_foreach(hist, i, h)
-			if (json_is_object(h) &&
-			    json_object_set_new(h, "empty_layer", json_true()))
-				return -ENOMEM;
+	squashed = empty_history(hist, o->history_keep);
+	if (o->no_layer)
+		return 0;
 	ent = json_pack("{s:s, s:s}", "created", created, "created_by",
 			o->created_by ? o->created_by : "overtar");
-	if (ent && !o->append && squashed) {
+	if (ent && squashed) {
 		char c[64];
 
 		snprintf(c, sizeof(c), "squashed %zu layers", squashed);
@@ -116,8 +135,9 @@ int image_config_make(const struct image_out_opts *o,
 		      const unsigned char (*diff_ids)[32], size_t n,
 		      char **json, size_t *len)
 {
-	json_t *cfg = o->base ? json_deep_copy(o->base->config)
-			      : minimal_config();
+	const json_t *from = o->config ? o->config
+			     : o->base ? o->base->config : NULL;
+	json_t *cfg = from ? json_deep_copy(from) : minimal_config();
 	char created[48];
 	int rc = -ENOMEM;
 
@@ -125,12 +145,12 @@ int image_config_make(const struct image_out_opts *o,
 	if (!cfg)
 		return -ENOMEM;
 	rfc3339(o->created, created);
-	if (json_object_set_new(cfg, "created", json_string(created)))
+	if (!o->no_layer &&
+	    json_object_set_new(cfg, "created", json_string(created)))
 		goto out;
 	rc = set_rootfs(cfg, diff_ids, n);
 	if (!rc)
-		rc = set_history(cfg, o, created,
-				 o->base ? o->base->nlayers : 0);
+		rc = set_history(cfg, o, created);
 	if (!rc && !(*json = image_json_dump(cfg, len)))
 		rc = -ENOMEM;
 out:

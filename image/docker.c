@@ -361,7 +361,7 @@ int image_docker_writer_open(struct image_writer *w, struct err *e)
 				.digest = true };
 
 	w->o.comp = so.comp;
-	return sink_open(w->path, &so, &w->layer, e);
+	return w->o.no_layer ? 0 : sink_open(w->path, &so, &w->layer, e);
 }
 
 /* One member: bytes [off, off+len) of path, or len bytes at mem. */
@@ -404,17 +404,17 @@ static int put_members(struct image_writer *w, struct tarout *t,
 		       const struct sink_sums *sums, json_t *names,
 		       struct err *e)
 {
-	const struct image *b = w->o.base;
-	size_t n = (w->o.append ? b->nlayers : 0) + 1, len;
-	unsigned char (*ids)[32] = calloc(n, 32);
+	const struct image_layer *ls = w->o.layers;
+	size_t n = w->o.nlayers + !w->o.no_layer, len;
+	unsigned char (*ids)[32] = calloc(n + 1, 32);
 	char name[96], ds[72], *cfg = NULL, *man = NULL;
 	json_t *list = NULL;
 	int rc = -ENOMEM;
 
 	if (!ids)
 		return -ENOMEM;
-	for (size_t i = 0; i + 1 < n; i++) {
-		const struct image_layer *l = &b->layers[i];
+	for (size_t i = 0; i < w->o.nlayers; i++) {
+		const struct image_layer *l = &ls[i];
 
 		image_digest_str(l->has_digest ? l->digest : l->diff_id, ds);
 		snprintf(name, sizeof(name), "%s.tar", ds + 7);
@@ -424,13 +424,15 @@ static int put_members(struct image_writer *w, struct tarout *t,
 			goto out;
 		memcpy(ids[i], l->diff_id, 32);
 	}
-	snprintf(name, sizeof(name), "%s.tar",
-		 image_digest_str(sums->out_sha256, ds) + 7);
-	rc = put_member(t, w, name, sink_temp(w->layer), 0, sums->out_size,
-			NULL, e);
-	if (rc || json_array_append_new(names, json_string(name)))
-		goto out;
-	memcpy(ids[n - 1], sums->in_sha256, 32);
+	if (!w->o.no_layer) {
+		snprintf(name, sizeof(name), "%s.tar",
+			 image_digest_str(sums->out_sha256, ds) + 7);
+		rc = put_member(t, w, name, sink_temp(w->layer), 0,
+				sums->out_size, NULL, e);
+		if (rc || json_array_append_new(names, json_string(name)))
+			goto out;
+		memcpy(ids[n - 1], sums->in_sha256, 32);
+	}
 	rc = image_config_make(&w->o, (const unsigned char (*)[32])ids, n,
 			       &cfg, &len);
 	if (rc)
@@ -472,11 +474,11 @@ out:
 int image_docker_commit(struct image_writer *w, struct err *e)
 {
 	struct sink_opts so = { .comp = SINK_NONE };
-	struct sink_sums sums;
+	struct sink_sums sums = { 0 };
 	struct sink *out = NULL;
 	struct tarout *t = NULL;
 	json_t *names = json_array();
-	int rc = sink_end(w->layer, &sums, e);
+	int rc = w->o.no_layer ? 0 : sink_end(w->layer, &sums, e);
 
 	if (rc)
 		w->layer = NULL;	/* sink_end freed it */

@@ -345,6 +345,14 @@ int image_writer_open(const char *spec, const struct image_out_opts *o,
 		goto fail;
 	w->kind = oci ? IMAGE_OCI : IMAGE_DOCKER;
 	w->o = *o;
+	if (!o->layers && o->append && o->base) {
+		w->o.layers = o->base->layers;
+		w->o.nlayers = o->base->nlayers;
+		w->o.history_keep = o->base->nlayers;
+	} else if (!o->layers) {
+		w->o.nlayers = 0;
+		w->o.history_keep = 0;
+	}
 	rc = image_spec_split(spec + (oci ? strlen(oci_prefix)
 					  : strlen(docker_prefix)),
 			      &w->path, &w->tag);

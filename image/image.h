@@ -94,6 +94,23 @@ struct image_out_opts {
 	const char *created_by;	/* the history entry's created_by */
 	const struct image *base;	/* config to keep; NULL: a minimal one */
 	bool append;		/* base's layers, then the new one */
+	/*
+	 * The layers written before the new one, each blob reused as it is
+	 * (left in place in the same layout, else copied and its digest
+	 * checked). NULL: base's layers with append, else none; then
+	 * history_keep is set from append too.
+	 */
+	const struct image_layer *layers;
+	size_t nlayers;
+	/* History entries of the first history_keep layers stay as they
+	 * are; those of later layers are marked empty_layer. */
+	size_t history_keep;
+	bool no_layer;		/* no new layer: image_writer_sink is NULL */
+	/* The config to write (rootfs, created and history are set here);
+	 * NULL: base's, or a minimal one. */
+	const json_t *config;
+	/* Annotations of the manifest (an object), or NULL. */
+	const json_t *annotations;
 };
 
 /*
@@ -115,6 +132,30 @@ int image_writer_commit(struct image_writer *w, struct err *e);
 /* Removes what w wrote and frees it. NULL is ignored. */
 void image_writer_abort(struct image_writer *w);
 
+/*
+ * The 0-based index of the layer ref names in img: a number, 1 for the
+ * base layer, or a blob digest or diff_id ("sha256:..."). Returns 0, or
+ * -EINVAL or -ENOENT with e saying why. (layers.c)
+ */
+int image_layer_find(const struct image *img, const char *ref, size_t *out,
+		     struct err *e);
+/* Whether img's lowest layers are base's layers (by diff_id). */
+bool image_starts_with(const struct image *img, const struct image *base);
+
+/* --- config edits (config_edit.c) ----------------------------------- */
+
+/* Whether op names a config edit: env, unset-env, env-append, entrypoint,
+ * cmd, user, workdir, label, unset-label, annotation, expose, volume,
+ * stop-signal (overtar(1) mod). */
+bool image_edit_known(const char *op);
+/*
+ * Applies the edit op with its argc words to the image config cfg (its
+ * "config" object) or, for annotation, to the manifest annotations
+ * object. Returns 0, -ENOMEM, or -EINVAL with e saying why.
+ */
+int image_edit(json_t *cfg, json_t *annotations, const char *op,
+	       char *const *argv, size_t argc, struct err *e);
+
 /* --- pieces shared by the formats (digest.c, config.c) --------------- */
 
 /* The SHA-256 of len bytes at p. */
@@ -131,9 +172,12 @@ int image_digest_parse(const char *s, unsigned char out[32]);
 const char *image_layer_media_type(enum sink_comp comp);
 
 /*
- * The new config: o->base's (or a minimal linux one) with rootfs.diff_ids,
- * history and created updated for layers [0, n) (the new one last), as
- * compact JSON in *json (caller frees). Returns 0 or -ENOMEM.
+ * The new config: o->config, o->base's or a minimal linux one, with
+ * rootfs.diff_ids set for layers [0, n) (the new one last, unless
+ * o->no_layer), the history entries past the first o->history_keep
+ * layers' marked empty_layer, and, with a new layer, created and its
+ * history entry; as compact JSON in *json (caller frees). Returns 0 or
+ * -ENOMEM.
  */
 int image_config_make(const struct image_out_opts *o,
 		      const unsigned char (*diff_ids)[32], size_t n,

@@ -321,7 +321,7 @@ int image_oci_writer_open(struct image_writer *w, struct err *e)
 		rc = mkdir_made(w, blobs, e);
 	if (!rc)
 		rc = mkdir_made(w, sha, e);
-	if (!rc)
+	if (!rc && !w->o.no_layer)
 		rc = sink_open(tmp, &so, &w->layer, e);
 out:
 	free(blobs);
@@ -428,28 +428,30 @@ static int put_base_layer(struct image_writer *w, const struct image_layer *l,
 	return rc;
 }
 
-/* The layer descriptors and diff_ids: base's (append) and the new one. */
+/* The layer descriptors and diff_ids: the reused ones and the new one. */
 static int layer_descs(struct image_writer *w, const struct sink_sums *new,
 		       json_t *descs, unsigned char (*ids)[32], size_t *n,
 		       struct err *e)
 {
-	const struct image *b = w->o.base;
+	const struct image_layer *ls = w->o.layers;
 	unsigned char d[32];
 	char ds[72];
 	int rc;
 
 	*n = 0;
-	for (size_t i = 0; w->o.append && i < b->nlayers; i++) {
-		rc = put_base_layer(w, &b->layers[i], d, e);
+	for (size_t i = 0; i < w->o.nlayers; i++) {
+		rc = put_base_layer(w, &ls[i], d, e);
 		if (rc)
 			return rc;
 		if (json_array_append_new(descs, json_pack("{s:s, s:s, s:I}",
-				"mediaType", b->layers[i].media_type,
+				"mediaType", ls[i].media_type,
 				"digest", image_digest_str(d, ds),
-				"size", (json_int_t)b->layers[i].len)))
+				"size", (json_int_t)ls[i].len)))
 			return -ENOMEM;
-		memcpy(ids[(*n)++], b->layers[i].diff_id, 32);
+		memcpy(ids[(*n)++], ls[i].diff_id, 32);
 	}
+	if (w->o.no_layer)
+		return 0;
 	if (json_array_append_new(descs, json_pack("{s:s, s:s, s:I}",
 			"mediaType", image_layer_media_type(w->o.comp),
 			"digest", image_digest_str(new->out_sha256, ds),
@@ -555,7 +557,7 @@ static int put_new_layer(struct image_writer *w, struct sink_sums *sums,
 
 int image_oci_commit(struct image_writer *w, struct err *e)
 {
-	size_t n = (w->o.append ? w->o.base->nlayers : 0) + 1, len, mlen;
+	size_t n = w->o.nlayers + 1, len, mlen;
 	unsigned char (*ids)[32] = calloc(n, 32);
 	json_t *descs = json_array(), *cdesc = NULL, *m = NULL, *mdesc = NULL;
 	char *cfg = NULL, *mbuf = NULL;
@@ -564,7 +566,7 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 
 	if (!ids || !descs)
 		goto out;
-	rc = put_new_layer(w, &sums, e);
+	rc = w->o.no_layer ? 0 : put_new_layer(w, &sums, e);
 	if (!rc)
 		rc = layer_descs(w, &sums, descs, ids, &n, e);
 	if (!rc)
@@ -577,6 +579,12 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 	/* manifest.md: the layers base first */
 	m = json_pack("{s:i, s:s, s:O, s:O}", "schemaVersion", 2, "mediaType",
 		      IMAGE_MT_MANIFEST, "config", cdesc, "layers", descs);
+	if (m && w->o.annotations && json_object_size(w->o.annotations) &&
+	    json_object_set_new(m, "annotations",
+				json_deep_copy(w->o.annotations))) {
+		json_decref(m);
+		m = NULL;
+	}
 	rc = -ENOMEM;
 	if (m && (mbuf = image_json_dump(m, &mlen)))
 		rc = put_blob(w, IMAGE_MT_MANIFEST, mbuf, mlen, &mdesc, e);

@@ -290,6 +290,34 @@ static uint64_t mtime_clamp(const struct timespec *ts)
 					       : (uint64_t)ts->tv_sec;
 }
 
+/* Whether len bytes at p are UTF-8 (RFC 3629: no overlong forms). */
+static bool is_utf8(const char *p, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)p, *end = s + len;
+
+	while (s < end) {
+		size_t n;
+
+		if (*s < 0x80)
+			n = 0;
+		else if (*s >= 0xc2 && *s < 0xe0)
+			n = 1;
+		else if (*s >= 0xe0 && *s < 0xf0)
+			n = 2;
+		else if (*s >= 0xf0 && *s < 0xf5)
+			n = 3;
+		else
+			return false;
+		if ((size_t)(end - s) <= n)
+			return false;
+		for (size_t i = 1; i <= n; i++)
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+		s += n + 1;
+	}
+	return true;
+}
+
 /* Builds the records, in a fixed order, of what does not fit h. */
 static int pax_build(struct tarout *t, const struct tarout_entry *ent,
 		     const struct hdr *h)
@@ -298,7 +326,16 @@ static int pax_build(struct tarout *t, const struct tarout_entry *ent,
 	int r = 0;
 
 	t->pax_len = 0;
-	if (!ustar_fits(h->name, h->namelen, &split))
+	/*
+	 * pax: path and linkpath records are UTF-8 unless hdrcharset says
+	 * BINARY, which names that are not UTF-8 need, or readers that
+	 * convert (libarchive) refuse them.
+	 */
+	if (!ustar_fits(h->name, h->namelen, &split) || h->linklen > USTAR_NAME)
+		if (!is_utf8(h->name, h->namelen) || !is_utf8(h->link,
+							     h->linklen))
+			r = pax_add(t, "hdrcharset", 10, "BINARY", 6);
+	if (!r && !ustar_fits(h->name, h->namelen, &split))
 		r = pax_add(t, "path", 4, h->name, h->namelen);
 	if (!r && h->linklen > USTAR_NAME)
 		r = pax_add(t, "linkpath", 8, h->link, h->linklen);

@@ -1,0 +1,229 @@
+/*
+ * squash: an image's upper layers squashed into one, its base layers kept
+ * as they are (the same blobs, byte for byte). The new layer is the
+ * changeset of the squashed layers against the kept ones
+ * (core/changeset.h); with nothing kept it is the whole merged tree.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/changeset.h"
+#include "core/ovl.h"
+#include "image/image.h"
+#include "layers/sink.h"
+#include "layers/tarout.h"
+
+enum { OPT_KEEP = 0x100, OPT_FROM, OPT_BASE, OPT_MTIME, OPT_WHITEOUTS };
+
+static const struct option squash_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "compress", required_argument, NULL, 'z' },
+	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "base", required_argument, NULL, OPT_BASE },
+	{ "mtime", required_argument, NULL, OPT_MTIME },
+	{ "whiteouts", required_argument, NULL, OPT_WHITEOUTS },
+	CMD_LAYER_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+struct squash_args {
+	const char *out, *keep, *from, *base, *mtime;
+	bool comp_given;
+	enum sink_comp comp;
+	enum export_whiteouts wh;
+	struct cmd_layer_opts lo;
+};
+
+static int parse_args(int argc, char **argv, struct squash_args *a)
+{
+	bool done;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:z:h", squash_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'z':
+			if (cmd_parse_comp(optarg, &a->comp))
+				return cmd_usage("squash", "unknown compression "
+						 "'%s'", optarg);
+			a->comp_given = true;
+			break;
+		case OPT_KEEP:
+			a->keep = optarg;
+			break;
+		case OPT_FROM:
+			a->from = optarg;
+			break;
+		case OPT_BASE:
+			a->base = optarg;
+			break;
+		case OPT_MTIME:
+			a->mtime = optarg;
+			break;
+		case OPT_WHITEOUTS:
+			if (strcmp(optarg, "oci") && strcmp(optarg, "overlayfs"))
+				return cmd_usage("squash", "--whiteouts takes "
+						 "oci or overlayfs, not '%s'",
+						 optarg);
+			a->wh = strcmp(optarg, "oci") ? EXPORT_WH_OVL
+						      : EXPORT_WH_OCI;
+			break;
+		default:
+			rc = cmd_layer_option("squash", c, argv, &a->lo, &done);
+			if (done)
+				return rc;
+		}
+	}
+	if (!!a->keep + !!a->from + !!a->base > 1)
+		return cmd_usage("squash", "--keep, --from and --base exclude "
+				 "each other");
+	if (optind >= argc)
+		return cmd_usage("squash", "no image given");
+	if (!a->out)
+		return cmd_usage("squash", "no output given (-o OUT)");
+	return CMD_OK;
+}
+
+/*
+ * How many of img's layers stay: --keep N, --from LAYER (the lowest one
+ * squashed), --base IMAGE (the layers img shares with it), else none.
+ */
+static int keep_count(const struct squash_args *a, const struct image *img,
+		      size_t nlayers, size_t *keep)
+{
+	struct image *base = NULL;
+	struct err e;
+	char *end;
+	int rc = CMD_OK;
+
+	err_clear(&e);
+	*keep = 0;
+	if (a->keep) {
+		errno = 0;
+		unsigned long long n = strtoull(a->keep, &end, 10);
+
+		if (errno || end == a->keep || *end || *a->keep == '-')
+			return cmd_usage("squash", "--keep takes a number, not "
+					 "'%s'", a->keep);
+		*keep = (size_t)n;
+	} else if (!img) {
+		return cmd_usage("squash", "layer files take --keep N");
+	} else if (a->from) {
+		if (image_layer_find(img, a->from, keep, &e))
+			return cmd_report(&e);
+	} else if (a->base) {
+		if (image_open(a->base, &base, &e))
+			return cmd_report(&e);
+		if (!image_starts_with(img, base))
+			rc = cmd_fail("image '%s' does not start with the %zu "
+				      "layers of base '%s'", img->spec,
+				      base->nlayers, a->base);
+		*keep = base->nlayers;
+		image_free(base);
+	}
+	if (!rc && *keep >= nlayers)
+		rc = cmd_fail("keeping %zu of %zu layers leaves nothing to "
+			      "squash", *keep, nlayers);
+	return rc;
+}
+
+/* The changeset of ovl over its keep lowest layers, onto sink s. */
+static int write_layer(struct ovl *ovl, size_t keep,
+		       const struct squash_args *a, struct timespec now,
+		       struct sink *s, struct err *e)
+{
+	struct tarout *t = tarout_new(s);
+	int rc;
+
+	if (!t)
+		return err_set(e, -ENOMEM, "out of memory");
+	rc = changeset_write(ovl, keep, a->wh, now, t, e);
+	if (!rc)
+		rc = tarout_finish(t, e);
+	tarout_free(t);
+	return rc;
+}
+
+/* The image out: the kept layers' blobs as they are, then the new one. */
+static int write_image(struct ovl *ovl, const struct image *img, size_t keep,
+		       const struct squash_args *a, struct timespec now,
+		       struct err *e)
+{
+	struct image_out_opts io = {
+		.comp = a->comp, .comp_given = a->comp_given,
+		.created = now, .created_by = "overtar squash", .base = img,
+		.layers = img->layers, .nlayers = keep, .history_keep = keep,
+	};
+	struct image_writer *w;
+	int rc = image_writer_open(a->out, &io, &w, e);
+
+	if (rc)
+		return rc;
+	rc = write_layer(ovl, keep, a, now, image_writer_sink(w), e);
+	if (rc) {
+		image_writer_abort(w);
+		return rc;
+	}
+	return image_writer_commit(w, e);
+}
+
+int cmd_squash(int argc, char **argv)
+{
+	struct squash_args a = { .wh = EXPORT_WH_OCI };
+	struct image *img = NULL;
+	struct ovl *ovl = NULL;
+	struct timespec now;
+	struct sink *s = NULL;
+	size_t keep = 0;
+	bool fixed;
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	rc = parse_args(argc, argv, &a);
+	if (!rc)
+		rc = cmd_output_time("squash", a.mtime, &now, &fixed);
+	if (rc)
+		return rc;
+	/* an image in, or layer files in and the squashed layer out */
+	if (image_is_spec(a.out) &&
+	    (argc - optind != 1 || !image_is_spec(argv[optind])))
+		return cmd_usage("squash", "an image output takes exactly one "
+				 "image (oci:DIR[:REF], docker-archive:FILE"
+				 "[:REF])");
+	a.lo.image = &img;
+	a.lo.now = now;
+	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &a.lo,
+			    &ovl, &e);
+	if (rc)
+		return cmd_report(&e);
+	if (argc - optind > 1) {
+		image_free(img);	/* layers, not one image */
+		img = NULL;
+	}
+	rc = keep_count(&a, img, ovl_nlayers(ovl), &keep);
+	if (!rc && image_is_spec(a.out)) {
+		if (write_image(ovl, img, keep, &a, now, &e))
+			rc = cmd_report(&e);
+	} else if (!rc) {
+		/* a plain file: only the squashed layer */
+		rc = cmd_open_output("squash", a.out, a.comp_given, a.comp, &s);
+		if (!rc && write_layer(ovl, keep, &a, now, s, &e)) {
+			sink_abort(s);
+			rc = cmd_report(&e);
+		} else if (!rc && sink_commit(s, &e)) {
+			rc = cmd_report(&e);
+		}
+	}
+	image_free(img);
+	cmd_drop_stack(ovl);
+	return rc;
+}
