@@ -193,7 +193,4 @@ int cmd_output_commit(struct cmd_output *out, struct err *e);
 /* Removes what was written. */
 void cmd_output_abort(struct cmd_output *out);
 
-/* Checks stdout with fflush/ferror/fclose before exit 0 (git). */
-int cmd_finish_stdout(void);
-
 #endif

@@ -75,14 +75,6 @@ void cmd_signals(void)
 	signal(SIGPIPE, SIG_IGN);	/* EPIPE is reported as an error */
 }
 
-int cmd_finish_stdout(void)
-{
-	if (fflush(stdout) || ferror(stdout) || fclose(stdout))
-		return cmd_fail("cannot write to standard output: %s",
-				strerror(errno));
-	return CMD_OK;
-}
-
 int cmd_parse_comp(const char *s, enum sink_comp *out)
 {
 	if (!strcmp(s, "none"))
