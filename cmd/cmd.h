@@ -158,6 +158,20 @@ int cmd_parse_comp(const char *s, enum sink_comp *out);
 int cmd_open_output(const char *cmd, const char *path, bool comp_given,
 		    enum sink_comp comp, struct sink **out);
 
+/*
+ * Parses "SECONDS" or "SECONDS.FRACTION" (nanoseconds kept, more digits
+ * dropped), as --mtime and SOURCE_DATE_EPOCH take them. Returns 0 and
+ * *ts, or -EINVAL.
+ */
+int cmd_parse_epoch(const char *s, struct timespec *ts);
+/*
+ * The time SOURCE_DATE_EPOCH names (reproducible-builds.org), the one
+ * parser of it: *set true and *ts when it is set, else *set false and
+ * the current time. Returns CMD_OK, or CMD_USAGE after printing when it
+ * is set to anything but cmd_parse_epoch's form (the empty string too).
+ */
+int cmd_source_date_epoch(const char *cmd, struct timespec *ts, bool *set);
+
 /* Where the tree goes (cmd/output.c). */
 struct cmd_out_opts {
 	const char *path;	/* -o: FILE, oci:..., docker-archive:...,

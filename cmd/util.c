@@ -105,6 +105,43 @@ int cmd_open_output(const char *cmd, const char *path, bool comp_given,
 	return CMD_OK;
 }
 
+int cmd_parse_epoch(const char *s, struct timespec *ts)
+{
+	char *end;
+	long long v;
+	long ns = 0;
+	int digits = 0;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	if (*end == '.')
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			if (digits++ < 9)
+				ns = ns * 10 + (*end - '0');
+	while (digits && digits++ < 9)
+		ns *= 10;
+	if (*end)
+		return -EINVAL;
+	ts->tv_sec = (time_t)v;
+	ts->tv_nsec = ns;
+	return 0;
+}
+
+int cmd_source_date_epoch(const char *cmd, struct timespec *ts, bool *set)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+
+	*set = sde != NULL;
+	if (!sde)
+		clock_gettime(CLOCK_REALTIME, ts);
+	else if (cmd_parse_epoch(sde, ts))
+		return cmd_usage(cmd, "SOURCE_DATE_EPOCH is not seconds since "
+				 "the epoch: '%s'", sde);
+	return CMD_OK;
+}
+
 static int parse_limit(const char *cmd, int c, const char *arg,
 		       struct cmd_layer_opts *lo)
 {
