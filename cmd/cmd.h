@@ -71,6 +71,8 @@ struct cmd_layer_opts {
 	struct timespec now;	/* what mutations stamp; 0: the clock */
 	/* non-NULL: set to the last image argument (image_free), or NULL */
 	struct image **image;
+	/* non-NULL: set to each layer's name (cmd_inputs_names) */
+	char ***names;
 };
 
 /*
@@ -91,6 +93,16 @@ struct cmd_inputs {
  */
 int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
 		      struct err *e);
+/*
+ * The name of each of in's layers, as the inspection commands print it:
+ * its argument, or for an image of several layers the layer's name there
+ * ("oci:DIR layer 2"). Returns 0 and *out (in->nsrcs strings,
+ * cmd_names_free), or -ENOMEM.
+ */
+int cmd_inputs_names(char **args, size_t n, const struct cmd_inputs *in,
+		     char ***out);
+/* Frees names[0..n) and names. NULL is ignored. */
+void cmd_names_free(char **names, size_t n);
 /*
  * Frees in; when keep is not NULL it gets the last image (or NULL) and
  * the caller frees that with image_free.

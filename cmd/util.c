@@ -274,9 +274,12 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	struct ovl_opts oo = { .writable = o->writable,
 			       .keep_dirlinks = o->keep_dirlinks };
 	struct cmd_inputs in;
+	char **names = NULL;
 	size_t stdins = 0;
 	int rc = -ENOMEM;
 
+	if (o->names)
+		*o->names = NULL;
 	for (size_t i = 0; i < n; i++)
 		stdins += !strcmp(paths[i], "-");
 	if (stdins > 1)
@@ -286,23 +289,31 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	if (rc)
 		return rc;
 	l.srcs = in.srcs;
-	l.n = n = in.nsrcs;
+	l.n = in.nsrcs;
 	rc = -ENOMEM;
 	oo.now = o->now;
 	if (!oo.now.tv_sec && !oo.now.tv_nsec)
 		clock_gettime(CLOCK_REALTIME, &oo.now);
 	pthread_mutex_init(&l.lock, NULL);
-	l.fs = calloc(n, sizeof(*l.fs));
-	l.errs = calloc(n, sizeof(*l.errs));
-	l.rcs = calloc(n, sizeof(*l.rcs));
+	l.fs = calloc(l.n, sizeof(*l.fs));
+	l.errs = calloc(l.n, sizeof(*l.errs));
+	l.rcs = calloc(l.n, sizeof(*l.rcs));
 	if (!l.fs || !l.errs || !l.rcs)
 		goto out;
 	rc = load_all(&l, e);
+	/* the names while the images are at hand: no second parse */
+	if (!rc && o->names)
+		rc = cmd_inputs_names(paths, n, &in, &names);
 	if (!rc)
-		rc = ovl_new(l.fs, n, &oo, out, e);
-	if (rc)
-		for (size_t i = 0; i < n; i++)
+		rc = ovl_new(l.fs, l.n, &oo, out, e);
+	if (rc) {
+		for (size_t i = 0; i < l.n; i++)
 			memfs_free(l.fs[i]);
+		cmd_names_free(names, l.n);
+		names = NULL;
+	}
+	if (o->names)
+		*o->names = names;
 out:
 	cmd_inputs_release(&in, rc ? NULL : o->image);
 	free(l.fs);

@@ -450,7 +450,7 @@ static int put_members(struct image_writer *w, struct tarout *t,
 		goto out;
 	memcpy(ids[n - 1], sums->in_sha256, 32);
 	rc = image_config_make(&w->o, (const unsigned char (*)[32])ids, n,
-			       &cfg, &len);
+			       &cfg, &len, NULL);
 	if (rc)
 		goto out;
 	image_sha256(cfg, len, ids[0]);
