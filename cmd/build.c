@@ -20,7 +20,6 @@
 #include "image/image.h"
 #include "layers/memfs.h"
 #include "layers/sink.h"
-#include "layers/tarout.h"
 
 enum build_long_opt {
 	OPT_EMIT = 256,
@@ -137,9 +136,9 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 		return rc;
 	if (a->emit_layer)
 		rc = export_layer(ovl_layer(ovl, ovl_nlayers(ovl)), a->wh,
-				  a->now, out.t, e);
+				  a->now, out.w, e);
 	else
-		rc = export_flat(ovl_vfs(ovl), out.t, e);
+		rc = export_flat(ovl_vfs(ovl), out.w, e);
 	if (rc) {
 		cmd_output_abort(&out);
 		return cmd_report(e);

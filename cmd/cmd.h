@@ -16,11 +16,13 @@
 #include "layers/sink.h"
 
 struct dirout;
+struct entry_writer;
 struct image;
 struct image_writer;
 struct memfs;
 struct ovl;
 struct tarin_src;
+struct tarout;
 
 struct cmd_struct {
 	const char *name;
@@ -163,14 +165,6 @@ void cmd_drop_stack(struct ovl *ovl);
 int cmd_parse_comp(const char *s, enum sink_comp *out);
 
 /*
- * Opens the output sink: path, or stdout when path is NULL (refused when
- * stdout is a terminal). Compression: *comp if explicit, else from the
- * name. Returns 0 and *out, or CMD_FAIL/CMD_USAGE after printing.
- */
-int cmd_open_output(const char *cmd, const char *path, bool comp_given,
-		    enum sink_comp comp, struct sink **out);
-
-/*
  * Parses "SECONDS" or "SECONDS.FRACTION" (nanoseconds kept, more digits
  * dropped), as --mtime and SOURCE_DATE_EPOCH take them. Returns 0 and
  * *ts, or -EINVAL.
@@ -196,17 +190,27 @@ struct cmd_out_opts {
 	const char *created_by;	/* its history entry */
 };
 
-/* An open output; t takes the entries. */
+struct cmd_output_kind;
+
+/*
+ * An open output; w takes the entries (core/export.h writes to it). The
+ * other fields belong to cmd/output.c: the kind of output (one row of its
+ * table) and what that kind opened.
+ */
 struct cmd_output {
-	struct tarout *t;
-	struct sink *sink;
-	struct image_writer *iw;
-	struct dirout *dir;
+	struct entry_writer *w;
+	const struct cmd_output_kind *kind;
+	struct tarout *t;	/* a tar file, stdout, an image's new layer */
+	struct sink *sink;	/* a tar file or stdout */
+	struct image_writer *iw;	/* oci:, docker-archive: */
+	struct dirout *dir;	/* dir: */
 };
 
 /*
- * Opens the output o->path names. Returns CMD_OK, or CMD_FAIL/CMD_USAGE
- * after printing.
+ * Opens the output o->path names, the kind chosen by its prefix in one
+ * place (cmd/output.c's table: oci:, docker-archive:, dir:, else a tar
+ * file). Returns CMD_OK, or CMD_FAIL/CMD_USAGE after printing (then
+ * nothing is left open).
  */
 int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
 		    struct cmd_output *out);

@@ -14,7 +14,6 @@
 #include "core/ovl.h"
 #include "image/image.h"
 #include "layers/sink.h"
-#include "layers/tarout.h"
 
 static const struct option flatten_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -26,7 +25,7 @@ static const struct option flatten_opts[] = {
 /* Writes the merged tree of ovl to out and commits it. */
 static int write_flat(struct ovl *ovl, struct cmd_output *out, struct err *e)
 {
-	int rc = export_flat(ovl_vfs(ovl), out->t, e);
+	int rc = export_flat(ovl_vfs(ovl), out->w, e);
 
 	if (rc) {
 		cmd_output_abort(out);

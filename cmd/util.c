@@ -88,23 +88,6 @@ int cmd_parse_comp(const char *s, enum sink_comp *out)
 	return 0;
 }
 
-int cmd_open_output(const char *cmd, const char *path, bool comp_given,
-		    enum sink_comp comp, struct sink **out)
-{
-	struct sink_opts so = { .comp = comp };
-	struct err e;
-
-	err_clear(&e);
-	if (!path && isatty(STDOUT_FILENO))
-		return cmd_usage(cmd, "refusing to write a tar to a terminal "
-				 "(use -o FILE or a pipe)");
-	if (!comp_given)
-		so.comp = path ? sink_comp_from_name(path) : SINK_NONE;
-	if (sink_open(path, &so, out, &e))
-		return cmd_report(&e);
-	return CMD_OK;
-}
-
 int cmd_parse_epoch(const char *s, struct timespec *ts)
 {
 	char *end;

@@ -387,8 +387,8 @@ static int put_member(struct tarout *t, const struct image_writer *w,
 		      const char *name, const char *path, uint64_t off,
 		      uint64_t len, const void *mem, struct err *e)
 {
-	struct tarout_entry ent = {
-		.type = TAROUT_FILE, .path = name, .pathlen = strlen(name),
+	struct entry ent = {
+		.type = ENTRY_FILE, .path = name, .pathlen = strlen(name),
 		.mode = 0644, .mtime = w->o.created,
 	};
 	struct memfs_src *src;

@@ -70,8 +70,6 @@ struct image {
 
 /* Whether arg names an image ("oci:" or "docker-archive:"). */
 bool image_is_spec(const char *arg);
-/* Whether arg names a directory output ("dir:"). */
-bool image_is_dir_spec(const char *arg);
 
 /*
  * Reads the index or manifest of the image spec names and its config,

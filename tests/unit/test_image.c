@@ -75,7 +75,7 @@ static void spec_split(void **state)
 	assert_true(image_is_spec("oci:x"));
 	assert_true(image_is_spec("docker-archive:x"));
 	assert_false(image_is_spec("x.tar"));
-	assert_true(image_is_dir_spec("dir:x"));
+	assert_false(image_is_spec("dir:x"));	/* a tree, not an image */
 }
 
 static void config_keeps_fields_and_squashes_history(void **state)
