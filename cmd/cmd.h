@@ -2,7 +2,11 @@
  * cmd: the command-line front ends. Each command is cmd/NAME.c with
  * int cmd_NAME(int argc, char **argv), listed once in cmd/main.c's table.
  * This is the only place that prints: errors are formatted once from the
- * struct err the engine filled in.
+ * struct err the engine filled in. A command returns its exit status
+ * (CMD_*); main then checks stdout once (fflush, ferror, fclose, as git's
+ * run_builtin does), so a command prints to stdout and never checks or
+ * closes it itself. Where the tree goes is cmd/output.c's table of
+ * outputs; the stack of layers comes from cmd_load_stack.
  */
 #ifndef OVERTAR_CMD_H
 #define OVERTAR_CMD_H
