@@ -15,7 +15,6 @@
 #include "core/ovl.h"
 #include "image/image.h"
 #include "layers/sink.h"
-#include "layers/tarout.h"
 
 enum { OPT_KEEP = 0x100, OPT_FROM, OPT_BASE, OPT_MTIME, OPT_WHITEOUTS };
 
@@ -135,44 +134,33 @@ static int keep_count(const struct squash_args *a, const struct image *img,
 	return rc;
 }
 
-/* The changeset of ovl over its keep lowest layers, onto sink s. */
-static int write_layer(struct ovl *ovl, size_t keep,
-		       const struct squash_args *a, struct timespec now,
-		       struct sink *s, struct err *e)
-{
-	struct tarout *t = tarout_new(s);
-	int rc;
-
-	if (!t)
-		return err_set(e, -ENOMEM, "out of memory");
-	rc = changeset_write(ovl, keep, a->wh, now, t, e);
-	if (!rc)
-		rc = tarout_finish(t, e);
-	tarout_free(t);
-	return rc;
-}
-
-/* The image out: the kept layers' blobs as they are, then the new one. */
-static int write_image(struct ovl *ovl, const struct image *img, size_t keep,
-		       const struct squash_args *a, struct timespec now,
-		       struct err *e)
+/*
+ * Writes the squashed layer to a.out: an image (the kept layers' blobs as
+ * they are, then the new one) or a tar file (the new layer alone).
+ */
+static int write_out(struct ovl *ovl, const struct image *img, size_t keep,
+		     const struct squash_args *a, struct timespec now,
+		     struct err *e)
 {
 	struct image_out_opts io = {
 		.comp = a->comp, .comp_given = a->comp_given,
 		.created = now, .created_by = "overtar squash", .base = img,
-		.layers = img->layers, .nlayers = keep, .history_keep = keep,
+		.layers = img ? img->layers : NULL, .nlayers = keep,
+		.history_keep = keep,
 	};
-	struct image_writer *w;
-	int rc = image_writer_open(a->out, &io, &w, e);
+	struct cmd_out_opts oo = { .path = a->out, .comp = a->comp,
+				   .comp_given = a->comp_given, .image = &io };
+	struct cmd_output out;
+	int rc = cmd_output_open("squash", &oo, &out);
 
 	if (rc)
 		return rc;
-	rc = write_layer(ovl, keep, a, now, image_writer_sink(w), e);
+	rc = changeset_write(ovl, keep, a->wh, now, out.w, e);
 	if (rc) {
-		image_writer_abort(w);
-		return rc;
+		cmd_output_abort(&out);
+		return cmd_report(e);
 	}
-	return image_writer_commit(w, e);
+	return cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
 }
 
 int cmd_squash(int argc, char **argv)
@@ -181,7 +169,6 @@ int cmd_squash(int argc, char **argv)
 	struct image *img = NULL;
 	struct ovl *ovl = NULL;
 	struct timespec now;
-	struct sink *s = NULL;
 	size_t keep = 0;
 	bool fixed;
 	struct err e;
@@ -210,19 +197,11 @@ int cmd_squash(int argc, char **argv)
 		img = NULL;
 	}
 	rc = keep_count(&a, img, ovl_nlayers(ovl), &keep);
-	if (!rc && image_is_spec(a.out)) {
-		if (write_image(ovl, img, keep, &a, now, &e))
-			rc = cmd_report(&e);
-	} else if (!rc) {
-		/* a plain file: only the squashed layer */
-		rc = cmd_open_output("squash", a.out, a.comp_given, a.comp, &s);
-		if (!rc && write_layer(ovl, keep, &a, now, s, &e)) {
-			sink_abort(s);
-			rc = cmd_report(&e);
-		} else if (!rc && sink_commit(s, &e)) {
-			rc = cmd_report(&e);
-		}
-	}
+	if (!rc && !strncmp(a.out, "dir:", 4))
+		rc = cmd_usage("squash", "dir: takes a whole tree: use "
+			       "flatten");
+	if (!rc)
+		rc = write_out(ovl, img, keep, &a, now, &e);
 	image_free(img);
 	cmd_drop_stack(ovl);
 	return rc;

@@ -343,9 +343,9 @@ static int step(struct cs *c)
 }
 
 int changeset_write(struct ovl *ovl, size_t keep, enum export_whiteouts style,
-		    struct timespec now, struct tarout *t, struct err *e)
+		    struct timespec now, struct entry_writer *out, struct err *e)
 {
-	struct cs c = { .w = { .t = t, .e = e }, .all = ovl_vfs(ovl),
+	struct cs c = { .w = { .out = out, .e = e }, .all = ovl_vfs(ovl),
 			.keep = keep, .style = style, .now = now };
 	struct vfs_node *ra = NULL, *rb = NULL;
 	struct ovl *view = NULL;

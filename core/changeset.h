@@ -25,15 +25,16 @@
 #include "core/export.h"
 
 struct ovl;
-struct tarout;
+struct entry_writer;
 
 /*
- * Writes to t the changeset of ovl's merged tree against the merged tree
+ * Writes to out the changeset of ovl's merged tree against the merged tree
  * of its keep lowest layers (keep 0: the whole tree), markers before
  * their siblings, whiteouts in style stamped now. Returns 0 or a negative
  * errno with e naming the entry.
  */
 int changeset_write(struct ovl *ovl, size_t keep, enum export_whiteouts style,
-		    struct timespec now, struct tarout *t, struct err *e);
+		    struct timespec now, struct entry_writer *out,
+		    struct err *e);
 
 #endif

@@ -15,7 +15,7 @@
 
 struct export_walk {
 	struct vfs_fs *fs;
-	struct tarout *t;
+	struct entry_writer *out;
 	struct err *e;
 	struct vfs_node *dir;	/* export_tree: the directory being listed */
 	struct pathbuf p;	/* the current entry's path */
