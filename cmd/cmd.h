@@ -45,6 +45,8 @@ int cmd_flatten(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_mod(int argc, char **argv);
+int cmd_rebase(int argc, char **argv);
 int cmd_squash(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 

@@ -83,6 +83,41 @@ static const struct cmd_struct commands[] = {
 	  "  --origin          the layer providing each entry (N:FILE)\n"
 	  "  --json            one JSON object per entry (overtar(1))\n"
 	  "  PATH...           paths in the image, after '--' (default /)\n" },
+	{ "mod", cmd_mod,
+	  "edit an image's config, drop layers, strip paths, re-time, recompress",
+	  "usage: overtar mod -o OUT [CONFIG EDIT...] [--drop-layer N]...\n"
+	  "                   [--strip PATH]... [--retime new|all]\n"
+	  "                   [--mtime EPOCH] [-z none|gzip|zstd] IMAGE\n"
+	  "\n"
+	  "  -o, --output OUT      oci:DIR[:TAG] or docker-archive:FILE[:TAG]\n"
+	  "  config edits, in the order given (no layer is read for them):\n"
+	  "  --env NAME=VALUE      set an Env entry (replacing NAME's)\n"
+	  "  --unset-env NAME      remove it\n"
+	  "  --env-append NAME=S   append S to NAME's value (PATH=:/opt/bin)\n"
+	  "  --entrypoint JSON     Entrypoint, a JSON array: '[\"/app\"]'\n"
+	  "  --cmd JSON            Cmd, a JSON array\n"
+	  "  --user U[:G]          User\n"
+	  "  --workdir PATH        WorkingDir\n"
+	  "  --label NAME=VALUE    a label; --unset-label NAME removes one\n"
+	  "  --annotation N=V      a manifest annotation\n"
+	  "  --expose PORT[/PROTO] ExposedPorts (tcp, udp or sctp)\n"
+	  "  --volume PATH         Volumes\n"
+	  "  --stop-signal SIG     StopSignal\n"
+	  "  layers:\n"
+	  "  --drop-layer N        leave layer N (1 = base, or a digest) out\n"
+	  "  --strip PATH          remove PATH (a glob per component) and\n"
+	  "                        what is below it from every layer holding\n"
+	  "                        it; only those layers are rewritten\n"
+	  "  --retime new|all      clamp mtimes to --mtime/SOURCE_DATE_EPOCH\n"
+	  "                        in rewritten layers (new) or in all\n"
+	  "  -z, --compress C      rewrite every layer with compression C\n" },
+	{ "rebase", cmd_rebase,
+	  "put an image's own layers onto a new base image",
+	  "usage: overtar rebase -o OUT --old-base IMAGE --new-base IMAGE IMAGE\n"
+	  "\n"
+	  "  the layers of IMAGE above those of --old-base (refused if IMAGE\n"
+	  "  does not start with them) go onto --new-base's layers; every\n"
+	  "  blob is reused; history: the new base's, then IMAGE's own\n" },
 	{ "squash", cmd_squash,
 	  "squash an image's upper layers into one, keeping its base layers",
 	  "usage: overtar squash -o OUT [--keep N | --from LAYER | --base IMAGE]\n"

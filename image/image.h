@@ -140,6 +140,31 @@ int image_layer_find(const struct image *img, const char *ref, size_t *out,
 /* Whether img's lowest layers are base's layers (by diff_id). */
 bool image_starts_with(const struct image *img, const struct image *base);
 
+/* What image_layer_rewrite does to a layer. */
+struct image_rewrite {
+	const char *const *strip;	/* fnmatch(3) patterns of paths */
+	size_t nstrip;
+	bool clamp;		/* clamp mtimes to now */
+	bool always;		/* write it even when nothing changed */
+	enum sink_comp comp;	/* the new blob's compression */
+	struct timespec now;	/* the clamp, and whiteouts' time */
+	const char *tmp;	/* a path whose directory takes the blob */
+	const char *spool_dir;	/* for a compressed layer's content */
+};
+
+/*
+ * Reads layer i of img, removes every path matching rw->strip (with what
+ * is below it, whiteouts too), clamps mtimes, and writes it again into a
+ * temporary file (*tmp: sink_abort removes it once the image is written).
+ * Returns 0 with *out describing the new blob (path and name owned:
+ * free), 1 when nothing changed and !rw->always (nothing written), or a
+ * negative errno with e naming the layer. (rewrite.c)
+ */
+int image_layer_rewrite(const struct image *img, size_t i,
+			const struct image_rewrite *rw,
+			struct image_layer *out, struct sink **tmp,
+			struct err *e);
+
 /* --- config edits (config_edit.c) ----------------------------------- */
 
 /* Whether op names a config edit: env, unset-env, env-append, entrypoint,

@@ -1,0 +1,72 @@
+# image_squash.sh -- overtar squash on OCI and docker-archive images: the
+# kept layers' blobs are byte-identical and keep their descriptors, the flat
+# tree of the output is the flat tree of the input, --keep/--from/--base pick
+# the same range, --base refuses an image that does not start with it, and
+# skopeo, umoci and a docker-archive copy read the output back.
+. "$TESTS/cli/lib/common.sh"
+. "$TESTS/cli/lib/image.sh"
+need_tools skopeo umoci
+
+export SOURCE_DATE_EPOCH=1700000000
+python3 "$LIB/mkoci.py" img v1 "$SAMPLE/layer1.tar" "$SAMPLE/layer2.tar.gz" \
+	"$SAMPLE/layer3.tar.zst" "$SAMPLE/layer4.tar" || fail "mkoci failed"
+python3 "$LIB/mkoci.py" base v1 "$SAMPLE/layer1.tar" "$SAMPLE/layer2.tar.gz" \
+	|| fail "mkoci base failed"
+python3 "$LIB/mkoci.py" other v1 "$SAMPLE/layer2.tar.gz" || fail "mkoci other failed"
+"$OVERTAR" flatten -o want.tar oci:img:v1 || fail "flatten of the input failed"
+
+"$OVERTAR" squash --keep 2 -o oci:out:sq oci:img:v1 || fail "squash --keep 2 failed"
+check_blobs out
+manifest() { json "$1/index.json" 'j["manifests"][-1]["digest"][7:]'; }
+mi=$(manifest img); mo=$(manifest out)
+[ "$(json out/blobs/sha256/$mo 'len(j["layers"])')" = 3 ] || fail "not 3 layers"
+for i in 0 1; do
+	[ "$(json img/blobs/sha256/$mi "j['layers'][$i]")" = \
+	  "$(json out/blobs/sha256/$mo "j['layers'][$i]")" ] || fail "layer $((i + 1)) descriptor changed"
+	d=$(json out/blobs/sha256/$mo "j['layers'][$i]['digest'][7:]")
+	cmp img/blobs/sha256/$d out/blobs/sha256/$d || fail "kept blob $d differs"
+done
+"$OVERTAR" flatten -o got.tar oci:out:sq || fail "flatten of the output failed"
+cmp want.tar got.tar || fail "the squashed image's flat tree differs from the input's"
+c=$(json out/blobs/sha256/$mo 'j["config"]["digest"][7:]')
+[ "$(json out/blobs/sha256/$c '[h.get("empty_layer", False) for h in j["history"]]')" = \
+  "[False, False, True, True, False]" ] || fail "history: kept, squashed emptied, one new"
+[ "$(json out/blobs/sha256/$c 'j["history"][4]["comment"]')" = "squashed 2 layers" ] || fail "history comment"
+[ "$(json out/blobs/sha256/$c 'j["config"]["Env"][1]')" = "LANG=C" ] || fail "config not kept"
+
+# the same range named three more ways gives the same image
+did3=$(json img/blobs/sha256/$(json img/blobs/sha256/$mi 'j["config"]["digest"][7:]') 'j["rootfs"]["diff_ids"][2]')
+for how in "--from 3" "--from $did3" "--base oci:base:v1"; do
+	rm -rf o2
+	"$OVERTAR" squash $how -o oci:o2:sq oci:img:v1 || fail "squash $how failed"
+	[ "$(manifest o2)" = "$mo" ] || fail "squash $how differs from --keep 2"
+done
+"$OVERTAR" squash --base oci:other:v1 -o oci:o3:sq oci:img:v1 2>err
+[ $? = 1 ] || fail "a base the image does not start with: not exit 1"
+grep -q "^overtar: image 'oci:img:v1' does not start with the 1 layers of base 'oci:other:v1'$" err || { cat err; fail "message"; }
+[ ! -e o3 ] || fail "output left behind"
+"$OVERTAR" squash --keep 4 -o oci:o3:sq oci:img:v1 2>err
+[ $? = 1 ] && grep -q "keeping 4 of 4 layers leaves nothing to squash" err || fail "--keep 4 of 4"
+"$OVERTAR" squash --keep 1 --from 2 -o oci:o3:sq oci:img:v1 2>err
+[ $? = 2 ] || fail "--keep with --from: not a usage error"
+
+# without a keep option: one layer, as flatten -o IMAGE
+"$OVERTAR" squash -o oci:all:sq oci:img:v1 || fail "squash of everything failed"
+[ "$(json all/blobs/sha256/$(manifest all) 'len(j["layers"])')" = 1 ] || fail "not one layer"
+"$OVERTAR" flatten -o all.tar oci:all:sq && cmp want.tar all.tar || fail "squash of everything differs"
+
+# readers: skopeo, umoci, a docker-archive copy, overtar's docker-archive out
+skopeo inspect oci:out:sq >inspect.json || fail "skopeo inspect failed"
+[ "$(json inspect.json 'len(j["Layers"])')" = 3 ] || fail "skopeo sees not 3 layers"
+skopeo copy -q oci:out:sq docker-archive:copy.tar:sq:latest >/dev/null || fail "skopeo copy to docker-archive failed"
+"$OVERTAR" flatten -o copy.tar.flat docker-archive:copy.tar && cmp want.tar copy.tar.flat \
+	|| fail "skopeo's docker-archive copy differs"
+umoci_unpack out:sq bundle || fail "umoci unpack failed"
+canon bundle/rootfs >umoci.list
+canon want.tar >want.list
+diff want.list umoci.list || fail "umoci's tree differs from the flat tree"
+"$OVERTAR" squash --keep 2 -o docker-archive:sq.tar:app:sq oci:img:v1 || fail "squash to docker-archive failed"
+"$OVERTAR" flatten -o da.tar docker-archive:sq.tar && cmp want.tar da.tar || fail "docker-archive output differs"
+"$OVERTAR" squash --keep 1 -o oci:o4:sq docker-archive:sq.tar || fail "squash of a docker-archive failed"
+"$OVERTAR" flatten -o o4.tar oci:o4:sq && cmp want.tar o4.tar || fail "docker-archive in, oci out differs"
+exit 0
