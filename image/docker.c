@@ -417,6 +417,38 @@ static int put_member(struct tarout *t, const struct image_writer *w,
 	return rc;
 }
 
+/*
+ * A reused layer as a member named by its diff_id: as it is when plain,
+ * else decompressed once (docker save's layers are plain tars).
+ */
+static int put_layer(struct image_writer *w, struct tarout *t,
+		     const struct image_layer *l, json_t *names,
+		     struct err *e)
+{
+	bool plain = !strcmp(l->media_type, image_layer_media_type(SINK_NONE)) ||
+		     !strcmp(l->media_type,
+			     "application/vnd.docker.image.rootfs.diff.tar");
+	struct sink *tmp = NULL;
+	uint64_t size = l->len;
+	char name[96], ds[72];
+	int rc = 0;
+
+	if (!plain && !w->o.comp_given)
+		rc = image_layer_plain(l, w->path, &tmp, &size, e);
+	if (rc)
+		return rc;
+	image_digest_str(plain || tmp || !l->has_digest ? l->diff_id
+						   : l->digest, ds);
+	snprintf(name, sizeof(name), "%s.tar", ds + 7);
+	rc = tmp ? put_member(t, w, name, sink_temp(tmp), 0, size, NULL, e)
+		 : put_member(t, w, name, l->path, l->window ? l->off : 0,
+			      l->len, NULL, e);
+	sink_abort(tmp);
+	if (!rc && json_array_append_new(names, json_string(name)))
+		rc = -ENOMEM;
+	return rc;
+}
+
 /* Layers, config and manifest.json into t. */
 static int put_members(struct image_writer *w, struct tarout *t,
 		       const struct sink_sums *sums, json_t *names,
@@ -432,15 +464,10 @@ static int put_members(struct image_writer *w, struct tarout *t,
 	if (!ids)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->o.nlayers; i++) {
-		const struct image_layer *l = &ls[i];
-
-		image_digest_str(l->has_digest ? l->digest : l->diff_id, ds);
-		snprintf(name, sizeof(name), "%s.tar", ds + 7);
-		rc = put_member(t, w, name, l->path, l->window ? l->off : 0,
-				l->len, NULL, e);
-		if (rc || json_array_append_new(names, json_string(name)))
+		rc = put_layer(w, t, &ls[i], names, e);
+		if (rc)
 			goto out;
-		memcpy(ids[i], l->diff_id, 32);
+		memcpy(ids[i], ls[i].diff_id, 32);
 	}
 	if (!w->o.no_layer) {
 		snprintf(name, sizeof(name), "%s.tar",

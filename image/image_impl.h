@@ -67,6 +67,15 @@ int image_oci_commit(struct image_writer *w, struct err *e);
 int image_docker_writer_open(struct image_writer *w, struct err *e);
 int image_docker_commit(struct image_writer *w, struct err *e);
 
+/*
+ * Decompresses layer l into a temporary file beside near (*out: its
+ * sink, ended; sink_temp names the file, sink_abort removes it), *size
+ * its bytes, checking they hash to l's diff_id. Returns 0, or a negative
+ * errno with e set (-EBADMSG for a wrong diff_id). (plain.c)
+ */
+int image_layer_plain(const struct image_layer *l, const char *near,
+		      struct sink **out, uint64_t *size, struct err *e);
+
 /* This machine's architecture as GOARCH names it (config.md). */
 const char *image_goarch(void);
 
