@@ -114,6 +114,17 @@ int cmd_inputs_names(char **args, size_t n, const struct cmd_inputs *in,
 /* Frees names[0..n) and names. NULL is ignored. */
 void cmd_names_free(char **names, size_t n);
 /*
+ * Runs fn(ctx, in) once, or with all set once per platform of the
+ * multi-platform image in (image_platform_set before each; attestations
+ * left alone), reading the image the previous run wrote to out (which
+ * must be oci:DIR:TAG) so that its index collects every platform's
+ * result. Returns fn's status, the first that is not CMD_OK. (input.c)
+ */
+int cmd_each_platform(const char *cmd, const char *in, const char *out,
+		      bool all, int (*fn)(void *ctx, const char *in),
+		      void *ctx);
+
+/*
  * Frees in; when keep is not NULL it gets the last image (or NULL) and
  * the caller frees that with image_free.
  */
@@ -131,10 +142,12 @@ enum cmd_layer_opt {
 	CMD_OPT_MAX_SPOOL,
 	CMD_OPT_KEEP_DIRLINKS,
 	CMD_OPT_SPOOL_DIR,
+	CMD_OPT_PLATFORM,
 };
 #define CMD_LAYER_OPTIONS \
 	{ "keep-dirlinks", no_argument, NULL, CMD_OPT_KEEP_DIRLINKS }, \
 	{ "spool-dir", required_argument, NULL, CMD_OPT_SPOOL_DIR }, \
+	{ "platform", required_argument, NULL, CMD_OPT_PLATFORM }, \
 	{ "max-entries", required_argument, NULL, CMD_OPT_MAX_ENTRIES }, \
 	{ "max-path-depth", required_argument, NULL, CMD_OPT_MAX_PATH_DEPTH }, \
 	{ "max-spool", required_argument, NULL, CMD_OPT_MAX_SPOOL }, \

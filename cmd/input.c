@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 #include "image/image.h"
@@ -100,4 +101,40 @@ void cmd_inputs_release(struct cmd_inputs *in, struct image **keep)
 	free(in->imgs);
 	free(in->srcs);
 	*in = (struct cmd_inputs){ 0 };
+}
+
+int cmd_each_platform(const char *cmd, const char *in, const char *out,
+		      bool all, int (*fn)(void *ctx, const char *in),
+		      void *ctx)
+{
+	struct image *img = NULL;
+	char **ps = NULL;
+	size_t n = 0;
+	struct err e;
+	int rc;
+
+	if (!all)
+		return fn(ctx, in);
+	err_clear(&e);
+	if (strncmp(out, "oci:", 4) || !strchr(out + 4, ':'))
+		return cmd_usage(cmd, "--all-platforms writes an index: -o "
+				 "takes oci:DIR:TAG");
+	if (image_open(in, &img, &e))
+		return cmd_report(&e);
+	rc = image_platform_list(img, &ps, &n) ? cmd_fail("out of memory")
+						: CMD_OK;
+	image_free(img);
+	if (!rc && !n)
+		rc = fn(ctx, in);	/* one platform: nothing to go over */
+	/* each platform from what the last one wrote: the index grows */
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (image_platform_set(ps[i], &e))
+			rc = cmd_report(&e);
+		else
+			rc = fn(ctx, i ? out : in);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(ps[i]);
+	free(ps);
+	return rc;
 }

@@ -19,7 +19,7 @@
 enum {
 	OPT_EDIT = 0x100,	/* every config edit: the option's name is
 				   the edit's (image_edit) */
-	OPT_DROP, OPT_STRIP, OPT_RETIME, OPT_MTIME,
+	OPT_DROP, OPT_STRIP, OPT_RETIME, OPT_MTIME, OPT_ALL_PLATFORMS,
 };
 
 static const struct option mod_opts[] = {
@@ -42,6 +42,7 @@ static const struct option mod_opts[] = {
 	{ "strip", required_argument, NULL, OPT_STRIP },
 	{ "retime", required_argument, NULL, OPT_RETIME },
 	{ "mtime", required_argument, NULL, OPT_MTIME },
+	{ "all-platforms", no_argument, NULL, OPT_ALL_PLATFORMS },
 	CMD_LAYER_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -52,7 +53,8 @@ struct mod_edit {
 
 struct mod_args {
 	const char *out, *mtime;
-	bool comp_given, retime_all;
+	bool comp_given, retime_all, all_platforms, fixed;
+	struct timespec now;
 	enum sink_comp comp;
 	struct mod_edit *edits;
 	size_t nedits;
@@ -96,6 +98,9 @@ static int parse_args(int argc, char **argv, struct mod_args *a)
 			break;
 		case OPT_MTIME:
 			a->mtime = optarg;
+			break;
+		case OPT_ALL_PLATFORMS:
+			a->all_platforms = true;
 			break;
 		default:
 			rc = cmd_layer_option("mod", c, argv, &a->lo, &done);
@@ -237,49 +242,28 @@ static int plan_layers(const struct mod_args *a, const struct image *img,
 	return rc;
 }
 
-int cmd_mod(int argc, char **argv)
+/* Writes img changed as a asks, with the edited config cfg. */
+static int mod_write(const struct mod_args *a, const struct image *img,
+		     json_t *cfg, json_t *ann)
 {
-	struct mod_args a = { 0 };
-	struct image *img = NULL;
-	struct image_layer *ls = NULL;
-	struct sink **tmps = NULL;
-	json_t *cfg = NULL, *ann = json_object();
-	struct timespec now;
+	struct image_layer *ls = calloc(img->nlayers + 1, sizeof(*ls));
+	struct sink **tmps = calloc(img->nlayers + 1, sizeof(*tmps));
 	struct err e;
 	size_t n = 0;
-	bool fixed;
-	int rc = CMD_FAIL;
+	int rc;
 
 	err_clear(&e);
-	a.edits = calloc((size_t)argc, sizeof(*a.edits));
-	a.drops = calloc((size_t)argc, sizeof(*a.drops));
-	a.strips = calloc((size_t)argc + 1, sizeof(*a.strips));
-	if (!a.edits || !a.drops || !a.strips || !ann)
-		goto out;
-	rc = parse_args(argc, argv, &a);
-	if (!rc)
-		rc = cmd_output_time("mod", a.mtime, &now, &fixed);
-	if (rc)
-		goto out;
-	if (image_open(argv[optind], &img, &e)) {
-		rc = cmd_report(&e);
-		goto out;
-	}
-	cfg = json_deep_copy(img->config);
-	ls = calloc(img->nlayers + 1, sizeof(*ls));
-	tmps = calloc(img->nlayers + 1, sizeof(*tmps));
-	rc = !cfg || !ls || !tmps ? cmd_fail("out of memory")
-				  : apply_edits(&a, cfg, ann);
-	if (!rc)
-		rc = plan_layers(&a, img, cfg, ls, tmps, &n, now, fixed);
+	rc = !ls || !tmps ? cmd_fail("out of memory")
+			  : plan_layers(a, img, cfg, ls, tmps, &n, a->now,
+					a->fixed);
 	if (!rc) {
 		struct image_out_opts io = {
-			.comp = a.comp, .comp_given = a.comp_given,
-			.created = now, .base = img, .layers = ls,
+			.comp = a->comp, .comp_given = a->comp_given,
+			.created = a->now, .base = img, .layers = ls,
 			.nlayers = n, .history_keep = (size_t)-1,
 			.no_layer = true, .config = cfg, .annotations = ann,
 		};
-		struct cmd_out_opts oo = { .path = a.out, .image = &io };
+		struct cmd_out_opts oo = { .path = a->out, .image = &io };
 		struct cmd_output out;
 
 		rc = cmd_output_open("mod", &oo, &out);
@@ -292,12 +276,53 @@ int cmd_mod(int argc, char **argv)
 			free(ls[i].path);
 			free(ls[i].name);
 		}
-out:
 	free(tmps);
 	free(ls);
+	return rc;
+}
+
+/* One image (one platform of it) in, changed, out. */
+static int mod_one(void *ctx, const char *in)
+{
+	const struct mod_args *a = ctx;
+	struct image *img = NULL;
+	json_t *cfg = NULL, *ann = json_object();
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	if (image_open(in, &img, &e)) {
+		json_decref(ann);
+		return cmd_report(&e);
+	}
+	cfg = json_deep_copy(img->config);
+	rc = !cfg || !ann ? cmd_fail("out of memory")
+			  : apply_edits(a, cfg, ann);
+	if (!rc)
+		rc = mod_write(a, img, cfg, ann);
 	json_decref(cfg);
 	json_decref(ann);
 	image_free(img);
+	return rc;
+}
+
+int cmd_mod(int argc, char **argv)
+{
+	struct mod_args a = { 0 };
+	int rc = CMD_FAIL;
+
+	a.edits = calloc((size_t)argc, sizeof(*a.edits));
+	a.drops = calloc((size_t)argc, sizeof(*a.drops));
+	a.strips = calloc((size_t)argc + 1, sizeof(*a.strips));
+	if (!a.edits || !a.drops || !a.strips)
+		rc = cmd_fail("out of memory");
+	else
+		rc = parse_args(argc, argv, &a);
+	if (!rc)
+		rc = cmd_output_time("mod", a.mtime, &a.now, &a.fixed);
+	if (!rc)
+		rc = cmd_each_platform("mod", argv[optind], a.out,
+				       a.all_platforms, mod_one, &a);
 	free(a.edits);
 	free(a.drops);
 	free(a.strips);

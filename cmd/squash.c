@@ -16,7 +16,10 @@
 #include "image/image.h"
 #include "layers/sink.h"
 
-enum { OPT_KEEP = 0x100, OPT_FROM, OPT_BASE, OPT_MTIME, OPT_WHITEOUTS };
+enum {
+	OPT_KEEP = 0x100, OPT_FROM, OPT_BASE, OPT_MTIME, OPT_WHITEOUTS,
+	OPT_ALL_PLATFORMS,
+};
 
 static const struct option squash_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -26,13 +29,14 @@ static const struct option squash_opts[] = {
 	{ "base", required_argument, NULL, OPT_BASE },
 	{ "mtime", required_argument, NULL, OPT_MTIME },
 	{ "whiteouts", required_argument, NULL, OPT_WHITEOUTS },
+	{ "all-platforms", no_argument, NULL, OPT_ALL_PLATFORMS },
 	CMD_LAYER_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
 struct squash_args {
 	const char *out, *keep, *from, *base, *mtime;
-	bool comp_given;
+	bool comp_given, all_platforms;
 	enum sink_comp comp;
 	enum export_whiteouts wh;
 	struct cmd_layer_opts lo;
@@ -66,6 +70,9 @@ static int parse_args(int argc, char **argv, struct squash_args *a)
 			break;
 		case OPT_MTIME:
 			a->mtime = optarg;
+			break;
+		case OPT_ALL_PLATFORMS:
+			a->all_platforms = true;
 			break;
 		case OPT_WHITEOUTS:
 			if (strcmp(optarg, "oci") && strcmp(optarg, "overlayfs"))
@@ -163,21 +170,46 @@ static int write_out(struct ovl *ovl, const struct image *img, size_t keep,
 	return cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
 }
 
-int cmd_squash(int argc, char **argv)
+/* One squash of the layers args names (an image, or layer files). */
+static int squash_one(struct squash_args *a, char **args, size_t n)
 {
-	struct squash_args a = { .wh = EXPORT_WH_OCI };
 	struct image *img = NULL;
 	struct ovl *ovl = NULL;
-	struct timespec now;
 	size_t keep = 0;
-	bool fixed;
 	struct err e;
 	int rc;
 
 	err_clear(&e);
+	a->lo.image = &img;
+	rc = cmd_load_stack(args, n, &a->lo, &ovl, &e);
+	if (rc)
+		return cmd_report(&e);
+	if (n > 1) {
+		image_free(img);	/* layers, not one image */
+		img = NULL;
+	}
+	rc = keep_count(a, img, ovl_nlayers(ovl), &keep);
+	if (!rc)
+		rc = write_out(ovl, img, keep, a, a->lo.now, &e);
+	image_free(img);
+	cmd_drop_stack(ovl);
+	return rc;
+}
+
+static int squash_platform(void *ctx, const char *in)
+{
+	return squash_one(ctx, (char *[]){ (char *)in, NULL }, 1);
+}
+
+int cmd_squash(int argc, char **argv)
+{
+	struct squash_args a = { .wh = EXPORT_WH_OCI };
+	bool fixed;
+	int rc;
+
 	rc = parse_args(argc, argv, &a);
 	if (!rc)
-		rc = cmd_output_time("squash", a.mtime, &now, &fixed);
+		rc = cmd_output_time("squash", a.mtime, &a.lo.now, &fixed);
 	if (rc)
 		return rc;
 	/* an image in, or layer files in and the squashed layer out */
@@ -186,23 +218,13 @@ int cmd_squash(int argc, char **argv)
 		return cmd_usage("squash", "an image output takes exactly one "
 				 "image (oci:DIR[:REF], docker-archive:FILE"
 				 "[:REF])");
-	a.lo.image = &img;
-	a.lo.now = now;
-	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &a.lo,
-			    &ovl, &e);
-	if (rc)
-		return cmd_report(&e);
-	if (argc - optind > 1) {
-		image_free(img);	/* layers, not one image */
-		img = NULL;
-	}
-	rc = keep_count(&a, img, ovl_nlayers(ovl), &keep);
-	if (!rc && !strncmp(a.out, "dir:", 4))
-		rc = cmd_usage("squash", "dir: takes a whole tree: use "
-			       "flatten");
-	if (!rc)
-		rc = write_out(ovl, img, keep, &a, now, &e);
-	image_free(img);
-	cmd_drop_stack(ovl);
-	return rc;
+	if (!strncmp(a.out, "dir:", 4))
+		return cmd_usage("squash", "dir: takes a whole tree: use "
+				 "flatten");
+	if (a.all_platforms && argc - optind != 1)
+		return cmd_usage("squash", "--all-platforms takes one image");
+	if (a.all_platforms)
+		return cmd_each_platform("squash", argv[optind], a.out, true,
+					 squash_platform, &a);
+	return squash_one(&a, argv + optind, (size_t)(argc - optind));
 }

@@ -15,6 +15,7 @@
 
 #include "cmd/cmd.h"
 #include "core/ovl.h"
+#include "image/image.h"
 #include "layers/memfs.h"
 #include "layers/tarin.h"
 
@@ -165,6 +166,13 @@ int cmd_layer_option(const char *cmd, int c, char **argv,
 	case CMD_OPT_SPOOL_DIR:
 		lo->spool_dir = optarg;
 		return 0;
+	case CMD_OPT_PLATFORM: {
+		struct err e;
+
+		err_clear(&e);
+		*done = image_platform_set(optarg, &e) != 0;
+		return *done ? cmd_usage(cmd, "--platform %s", e.msg) : 0;
+	}
 	case CMD_OPT_MAX_ENTRIES:
 	case CMD_OPT_MAX_PATH_DEPTH:
 	case CMD_OPT_MAX_SPOOL:

@@ -321,6 +321,7 @@ void image_free(struct image *img)
 	}
 	free(img->layers);
 	json_decref(img->config);
+	json_decref(img->index);
 	free(img->dir);
 	free(img->spec);
 	free(img);

@@ -66,7 +66,25 @@ struct image {
 	json_t *config;
 	struct image_layer *layers;
 	size_t nlayers;
+	/* IMAGE_OCI, a multi-platform image: the nested index the manifest
+	 * was picked from (its entry index_pos), kept for output */
+	json_t *index;
+	size_t index_pos;
 };
+
+/*
+ * Which platform of a multi-platform image is read from now on (every
+ * image_open after this): "os/arch[/variant]" (--platform). Returns 0, or
+ * -EINVAL with e saying why. (platform.c)
+ */
+int image_platform_set(const char *p, struct err *e);
+/*
+ * The platforms of a multi-platform image (img->index), attestations
+ * left out, as "os/arch[/variant]" strings: 0 and *out (each and the
+ * array freed by the caller; *n 0 for a single-platform image), or
+ * -ENOMEM.
+ */
+int image_platform_list(const struct image *img, char ***out, size_t *n);
 
 /* Whether arg names an image ("oci:" or "docker-archive:"). */
 bool image_is_spec(const char *arg);

@@ -76,6 +76,13 @@ int image_docker_commit(struct image_writer *w, struct err *e);
 int image_layer_plain(const struct image_layer *l, const char *near,
 		      struct sink **out, uint64_t *size, struct err *e);
 
+/* Whether an index entry's platform is the one to read (platform.c). */
+bool image_platform_match(const json_t *platform);
+/* Whether it is an attestation's (unknown/unknown). */
+bool image_platform_attestation(const json_t *platform);
+/* The platform read, as "os/arch[/variant]", for messages. */
+const char *image_platform_name(void);
+
 /* This machine's architecture as GOARCH names it (config.md). */
 const char *image_goarch(void);
 

@@ -133,26 +133,29 @@ static int pick(const json_t *index, const char *ref, const json_t **out,
 	return err_set(e, -ENOENT, "no manifest named '%s'", ref);
 }
 
-/* In a nested index, the manifest for linux and this architecture. */
-static int pick_platform(const json_t *index, const char *arch,
-			 const json_t **out, struct err *e)
+/*
+ * In a nested index, the manifest of the platform read (platform.c);
+ * the only one when there is one. *pos: its position.
+ */
+static int pick_platform(const json_t *index, const json_t **out,
+			 size_t *pos, struct err *e)
 {
 	const json_t *m = json_object_get(index, "manifests"), *d;
 	size_t i;
 
 	json_array_foreach(m, i, d) {
 		const json_t *p = json_object_get(d, "platform");
-		const char *os = json_string_value(json_object_get(p, "os"));
-		const char *a = json_string_value(json_object_get(p,
-							"architecture"));
 
-		if (json_array_size(m) == 1 ||
-		    (os && a && !strcmp(os, "linux") && !strcmp(a, arch))) {
+		if ((json_array_size(m) == 1 ||
+		     image_platform_match(p)) &&
+		    !image_platform_attestation(p)) {
 			*out = d;
+			*pos = i;
 			return 0;
 		}
 	}
-	return err_set(e, -ENOENT, "no manifest for linux/%s", arch);
+	return err_set(e, -ENOENT, "no manifest for %s",
+		       image_platform_name());
 }
 
 static const char *known_layer_type(const char *mt)
@@ -242,7 +245,9 @@ int image_oci_open(struct image *img, const char *dir, const char *ref,
 		   !strcmp(mt, IMAGE_MT_DOCKER_LIST))) {
 		rc = blob_json(dir, desc, &nested, e);
 		if (!rc)
-			rc = pick_platform(nested, image_goarch(), &desc, e);
+			rc = pick_platform(nested, &desc, &img->index_pos, e);
+		if (!rc)
+			img->index = json_incref(nested);
 	}
 	if (!rc)
 		rc = blob_json(dir, desc, &manifest, e);
@@ -509,6 +514,93 @@ out:
 	return rc;
 }
 
+/* Copies the blob desc names from the layout src into w's, checked. */
+static int copy_blob(struct image_writer *w, const char *src,
+		     const json_t *desc, struct err *e)
+{
+	struct image_layer l = { .has_digest = true };
+	unsigned char d[32];
+	int rc = desc_parse(desc, l.digest, &l.len, e);
+
+	if (rc)
+		return rc;
+	l.path = blob_path(src, l.digest);
+	rc = l.path ? put_base_layer(w, &l, d, e) : -ENOMEM;
+	free(l.path);
+	return rc;
+}
+
+/* An entry of a nested index, its manifest's blobs included. */
+static int copy_entry(struct image_writer *w, const char *src,
+		      const json_t *desc, struct err *e)
+{
+	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
+	json_t *m = NULL, *l;
+	size_t i;
+	int rc = copy_blob(w, src, desc, e);
+
+	if (rc || !mt || (strcmp(mt, IMAGE_MT_MANIFEST) &&
+			  strcmp(mt, IMAGE_MT_DOCKER_MANIFEST)))
+		return rc;
+	rc = blob_json(src, desc, &m, e);
+	if (!rc)
+		rc = copy_blob(w, src, json_object_get(m, "config"), e);
+	json_array_foreach(json_object_get(m, "layers"), i, l)
+		if (!rc)
+			rc = copy_blob(w, src, l, e);
+	json_decref(m);
+	return rc;
+}
+
+/*
+ * A multi-platform input (image-index.md): the new manifest takes its
+ * platform's place in a copy of the nested index, every other entry
+ * (attestation manifests too) unchanged, its blobs copied when this is
+ * another layout. *mdesc becomes the nested index's descriptor, which
+ * has no platform.
+ */
+static int put_nested(struct image_writer *w, json_t **mdesc,
+		      json_t **platform, struct err *e)
+{
+	const struct image *b = w->o.base;
+	json_t *idx = json_deep_copy(b->index), *ndesc = NULL;
+	json_t *ms = json_object_get(idx, "manifests");
+	json_t *ent = json_deep_copy(*mdesc), *old;
+	char *buf = NULL;
+	size_t len;
+	int rc = -ENOMEM;
+
+	if (!idx || !ent)
+		goto out;
+	old = json_array_get(ms, b->index_pos);
+	json_object_set(ent, "platform", json_object_get(old, "platform"));
+	if (json_array_set_new(ms, b->index_pos, ent))
+		goto out;
+	ent = NULL;
+	rc = 0;
+	for (size_t i = 0; !rc && i < json_array_size(ms); i++)
+		if (i != b->index_pos)
+			rc = copy_entry(w, b->dir, json_array_get(ms, i), e);
+	if (!rc && !(buf = image_json_dump(idx, &len)))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = put_blob(w, json_is_string(json_object_get(idx, "mediaType"))
+			      ? json_string_value(json_object_get(idx,
+								  "mediaType"))
+			      : IMAGE_MT_INDEX, buf, len, &ndesc, e);
+	if (!rc) {
+		json_decref(*mdesc);
+		*mdesc = ndesc;
+		json_decref(*platform);
+		*platform = NULL;
+	}
+out:
+	json_decref(ent);
+	json_decref(idx);
+	free(buf);
+	return rc;
+}
+
 static int put_layout_file(struct image_writer *w, struct err *e)
 {
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
@@ -584,6 +676,8 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 	rc = -ENOMEM;
 	if (m && (mbuf = image_json_dump(m, &mlen)))
 		rc = put_blob(w, IMAGE_MT_MANIFEST, mbuf, mlen, &mdesc, e);
+	if (!rc && w->o.base && w->o.base->index)
+		rc = put_nested(w, &mdesc, &platform, e);
 	if (!rc)
 		rc = put_layout_file(w, e);
 	if (!rc)
