@@ -113,7 +113,7 @@ int image_writer_commit(struct image_writer *w, struct err *e);
 /* Removes what w wrote and frees it. NULL is ignored. */
 void image_writer_abort(struct image_writer *w);
 
-/* --- pieces shared by the formats (digest.c, config.c) --------------- */
+/* --- pieces shared by the formats (image.c, config.c) ---------------- */
 
 /* The SHA-256 of len bytes at p. */
 void image_sha256(const void *p, size_t len, unsigned char out[32]);
