@@ -197,7 +197,7 @@ bool image_edit_known(const char *op);
 int image_edit(json_t *cfg, json_t *annotations, const char *op,
 	       char *const *argv, size_t argc, struct err *e);
 
-/* --- pieces shared by the formats (digest.c, config.c) --------------- */
+/* --- pieces shared by the formats (image.c, config.c) ---------------- */
 
 /* The SHA-256 of len bytes at p. */
 void image_sha256(const void *p, size_t len, unsigned char out[32]);
