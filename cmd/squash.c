@@ -14,6 +14,7 @@
 #include "core/changeset.h"
 #include "core/ovl.h"
 #include "image/image.h"
+#include "layers/entry.h"
 #include "layers/sink.h"
 
 enum {
@@ -36,7 +37,7 @@ static const struct option squash_opts[] = {
 
 struct squash_args {
 	const char *out, *keep, *from, *base, *mtime;
-	bool comp_given, all_platforms;
+	bool comp_given, all_platforms, fixed;
 	enum sink_comp comp;
 	enum export_whiteouts wh;
 	struct cmd_layer_opts lo;
@@ -157,12 +158,15 @@ static int write_out(struct ovl *ovl, const struct image *img, size_t keep,
 	};
 	struct cmd_out_opts oo = { .path = a->out, .comp = a->comp,
 				   .comp_given = a->comp_given, .image = &io };
+	struct entry_clamp clamp;
 	struct cmd_output out;
 	int rc = cmd_output_open("squash", &oo, &out);
 
 	if (rc)
 		return rc;
-	rc = changeset_write(ovl, keep, a->wh, now, out.w, e);
+	/* --retime new, the default: what squash writes is clamped */
+	rc = changeset_write(ovl, keep, a->wh, now, a->fixed ?
+			     entry_clamp_init(&clamp, out.w, now) : out.w, e);
 	if (rc) {
 		cmd_output_abort(&out);
 		return cmd_report(e);
@@ -204,12 +208,11 @@ static int squash_platform(void *ctx, const char *in)
 int cmd_squash(int argc, char **argv)
 {
 	struct squash_args a = { .wh = EXPORT_WH_OCI };
-	bool fixed;
 	int rc;
 
 	rc = parse_args(argc, argv, &a);
 	if (!rc)
-		rc = cmd_output_time("squash", a.mtime, &a.lo.now, &fixed);
+		rc = cmd_output_time("squash", a.mtime, &a.lo.now, &a.fixed);
 	if (rc)
 		return rc;
 	/* an image in, or layer files in and the squashed layer out */

@@ -11,6 +11,7 @@
 #ifndef OVERTAR_ENTRY_H
 #define OVERTAR_ENTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -79,5 +80,20 @@ static inline int entry_finish(struct entry_writer *w, struct err *e)
 {
 	return w->ops->finish(w, e);
 }
+
+/*
+ * A writer that hands every entry to next with its mtime clamped to at
+ * most t, as SOURCE_DATE_EPOCH asks of what a build writes
+ * (reproducible-builds.org "clamping"): squash and mod's --retime. c is
+ * the caller's (nothing is allocated); returns &c->w. (entry.c)
+ */
+struct entry_clamp {
+	struct entry_writer w;
+	struct entry_writer *next;
+	struct timespec t;
+};
+struct entry_writer *entry_clamp_init(struct entry_clamp *c,
+				      struct entry_writer *next,
+				      struct timespec t);
 
 #endif

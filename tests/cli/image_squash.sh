@@ -7,7 +7,8 @@
 . "$TESTS/cli/lib/image.sh"
 need_tools skopeo umoci
 
-export SOURCE_DATE_EPOCH=1700000000
+# later than every sample time: nothing is clamped
+export SOURCE_DATE_EPOCH=2000000000
 python3 "$LIB/mkoci.py" img v1 "$SAMPLE/layer1.tar" "$SAMPLE/layer2.tar.gz" \
 	"$SAMPLE/layer3.tar.zst" "$SAMPLE/layer4.tar" || fail "mkoci failed"
 python3 "$LIB/mkoci.py" base v1 "$SAMPLE/layer1.tar" "$SAMPLE/layer2.tar.gz" \
@@ -49,6 +50,13 @@ grep -q "^overtar: image 'oci:img:v1' does not start with the 1 layers of base '
 [ $? = 1 ] && grep -q "keeping 4 of 4 layers leaves nothing to squash" err || fail "--keep 4 of 4"
 "$OVERTAR" squash --keep 1 --from 2 -o oci:o3:sq oci:img:v1 2>err
 [ $? = 2 ] || fail "--keep with --from: not a usage error"
+
+# --retime new, the default: what squash writes is clamped to --mtime
+"$OVERTAR" squash --keep 2 --mtime 1600000000 -o clamp.tar "$SAMPLE/layer1.tar" \
+	"$SAMPLE/layer2.tar.gz" "$SAMPLE/layer3.tar.zst" "$SAMPLE/layer4.tar" || fail "squash to a file failed"
+python3 "$LIB/tarcheck.py" --mtimes clamp.tar | awk -F'\t' '$2 + 0 > 1600000000 { print; bad = 1 } END { exit bad }' \
+	|| fail "an entry newer than --mtime"
+[ "$(tar tf clamp.tar | wc -l)" -gt 0 ] || fail "empty squashed layer"
 
 # without a keep option: one layer, as flatten -o IMAGE
 "$OVERTAR" squash -o oci:all:sq oci:img:v1 || fail "squash of everything failed"
