@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,9 @@ struct build_args {
 	struct timespec now;
 	bool clamp;
 	struct image *image;	/* the input image, if any */
+	/* with an image output: the config and manifest annotations the
+	 * scripts' config edits change */
+	json_t *config, *annotations;
 };
 
 /* Reads a whole script file; caller frees *text. */
@@ -93,7 +97,9 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 {
 	struct script_env env = { .fs = ovl_vfs(ovl), .now = a->now,
 				  .clamp = a->clamp,
-				  .spool_dir = a->lo.spool_dir };
+				  .spool_dir = a->lo.spool_dir,
+				  .config = a->config,
+				  .annotations = a->annotations };
 	int rc = 0;
 
 	for (size_t i = 0; !rc && i < a->nscripts; i++) {
@@ -128,6 +134,7 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 		.path = a->out, .comp_given = a->comp_given, .comp = a->comp,
 		.base = a->image, .append = a->emit_layer,
 		.created = a->now, .created_by = "overtar build",
+		.config = a->config, .annotations = a->annotations,
 	};
 	struct cmd_output out;
 	int rc = cmd_output_open("build", &oo, &out);
@@ -233,6 +240,16 @@ int cmd_build(int argc, char **argv)
 		rc = cmd_report(&e);
 		goto out;
 	}
+	/* the config the scripts' config edits change: the input's */
+	if (a.out && image_is_spec(a.out)) {
+		a.config = a.image ? json_deep_copy(a.image->config)
+				   : image_config_minimal();
+		a.annotations = json_object();
+		if (!a.config || !a.annotations) {
+			rc = cmd_fail("out of memory");
+			goto out;
+		}
+	}
 	rc = run_scripts(&a, ovl, &e);
 	if (rc && !e.line) {
 		/* not a line of a script: the script file could not be read */
@@ -250,6 +267,8 @@ int cmd_build(int argc, char **argv)
 	rc = write_out(&a, ovl, &e);
 out:
 	cmd_drop_stack(ovl);
+	json_decref(a.config);
+	json_decref(a.annotations);
 	image_free(a.image);
 	free(a.scripts);
 	return rc;

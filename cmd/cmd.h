@@ -226,6 +226,9 @@ struct cmd_out_opts {
 	/* An image output's layers, config and history as the command
 	 * sets them (squash, mod, rebase); NULL: from base and append. */
 	const struct image_out_opts *image;
+	/* Else: the config to write instead of base's (build's config
+	 * edits) and manifest annotations; NULL: none. */
+	const struct json_t *config, *annotations;
 };
 
 struct cmd_output_kind;

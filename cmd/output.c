@@ -98,6 +98,7 @@ static int img_open(const char *cmd, const char *rest,
 		.comp = o->comp, .comp_given = o->comp_given,
 		.created = o->created, .created_by = o->created_by,
 		.base = o->base, .append = o->append,
+		.config = o->config, .annotations = o->annotations,
 	};
 	struct err e;
 

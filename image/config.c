@@ -55,7 +55,7 @@ const char *image_goarch(void)
 	return u.machine;
 }
 
-static json_t *minimal_config(void)
+json_t *image_config_minimal(void)
 {
 	return json_pack("{s:s, s:s, s:{}}", "architecture", image_goarch(),
 			 "os", "linux", "config");
@@ -148,7 +148,7 @@ int image_config_make(const struct image_out_opts *o,
 {
 	const json_t *from = o->config ? o->config
 			     : o->base ? o->base->config : NULL;
-	json_t *cfg = from ? json_deep_copy(from) : minimal_config();
+	json_t *cfg = from ? json_deep_copy(from) : image_config_minimal();
 	char created[48];
 	int rc = -ENOMEM;
 

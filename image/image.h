@@ -185,6 +185,10 @@ int image_layer_rewrite(const struct image *img, size_t i,
 
 /* --- config edits (config_edit.c) ----------------------------------- */
 
+/* A minimal config: linux on this machine's architecture, an empty
+ * "config" (json_decref). NULL when out of memory. (config.c) */
+json_t *image_config_minimal(void);
+
 /* Whether op names a config edit: env, unset-env, env-append, entrypoint,
  * cmd, user, workdir, label, unset-label, annotation, expose, volume,
  * stop-signal (overtar(1) mod). */

@@ -53,6 +53,9 @@ struct script_env {
 	struct timespec now;		/* stamped on what changes */
 	bool clamp;			/* clamp explicit times to now */
 	const char *spool_dir;		/* for copy-in content */
+	/* The image config and manifest annotations the config edits
+	 * change (image/image.h image_edit); NULL: no image output. */
+	struct json_t *config, *annotations;
 };
 
 /*

@@ -35,6 +35,27 @@ static const struct script_cmd script_cmds[] = {
 	  "setxattr [-h] NAME VALUE PATH" },
 	{ "rmxattr", script_rmxattr, "h", 2, 2, false,
 	  "rmxattr [-h] NAME PATH" },
+	/* config edits (script_config.c), as overtar mod's options */
+	{ "env", script_config_edit, "", 1, 1, false, "env NAME=VALUE" },
+	{ "unset-env", script_config_edit, "", 1, 1, false,
+	  "unset-env NAME" },
+	{ "env-append", script_config_edit, "", 1, 1, false,
+	  "env-append NAME=SUFFIX" },
+	{ "entrypoint", script_config_edit, "", 1, -1, false,
+	  "entrypoint WORD..." },
+	{ "cmd", script_config_edit, "", 1, -1, false, "cmd WORD..." },
+	{ "user", script_config_edit, "", 1, 1, false, "user USER[:GROUP]" },
+	{ "workdir", script_config_edit, "", 1, 1, false, "workdir PATH" },
+	{ "label", script_config_edit, "", 1, 1, false, "label NAME=VALUE" },
+	{ "unset-label", script_config_edit, "", 1, 1, false,
+	  "unset-label NAME" },
+	{ "annotation", script_config_edit, "", 1, 1, false,
+	  "annotation NAME=VALUE" },
+	{ "expose", script_config_edit, "", 1, 1, false,
+	  "expose PORT[/PROTO]" },
+	{ "volume", script_config_edit, "", 1, 1, false, "volume PATH" },
+	{ "stop-signal", script_config_edit, "", 1, 1, false,
+	  "stop-signal SIGNAL" },
 };
 
 const struct script_cmd *script_cmd_find(const char *name)

@@ -24,5 +24,7 @@ int script_truncate(struct script_ctx *c);
 int script_mknod(struct script_ctx *c);
 int script_setxattr(struct script_ctx *c);
 int script_rmxattr(struct script_ctx *c);
+/* Every config edit (script_config.c): the command's name is the edit's. */
+int script_config_edit(struct script_ctx *c);
 
 #endif
