@@ -69,6 +69,19 @@ skopeo inspect oci:out:sq >inspect.json || fail "skopeo inspect failed"
 skopeo copy -q oci:out:sq docker-archive:copy.tar:sq:latest >/dev/null || fail "skopeo copy to docker-archive failed"
 "$OVERTAR" flatten -o copy.tar.flat docker-archive:copy.tar && cmp want.tar copy.tar.flat \
 	|| fail "skopeo's docker-archive copy differs"
+# containers-storage in a private root (overlay as root, vfs otherwise)
+drv=vfs; [ "$(id -u)" = 0 ] && drv=overlay
+cs="containers-storage:[$drv@$PWD/csroot+$PWD/csrun]overtar-test/sq:1"
+here=$PWD
+# containers/storage leaves its overlay directory bind-mounted
+trap 'umount -R "$here/csroot/overlay" 2>/dev/null; umount -R "$here/csroot" 2>/dev/null' EXIT
+if skopeo copy -q oci:out:sq "$cs" >cs.err 2>&1; then
+	skopeo copy -q "$cs" docker-archive:cs.tar:cs:1 >/dev/null || fail "skopeo copy from containers-storage failed"
+	"$OVERTAR" flatten -o cs.flat docker-archive:cs.tar && cmp want.tar cs.flat \
+		|| fail "containers-storage's copy differs"
+else
+	note "containers-storage does not run here: $(tail -n 1 cs.err)"
+fi
 umoci_unpack out:sq bundle || fail "umoci unpack failed"
 canon bundle/rootfs >umoci.list
 canon want.tar >want.list
