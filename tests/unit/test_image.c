@@ -142,6 +142,105 @@ static void config_keeps_fields_and_squashes_history(void **state)
 	json_decref(base.config);
 }
 
+/* One edit of a config held as JSON text; 0 or the edit's errno. */
+static int edit(json_t *cfg, json_t *ann, const char *op, const char *arg)
+{
+	char *argv[] = { (char *)arg, NULL };
+
+	return image_edit(cfg, ann, op, argv, 1, NULL);
+}
+
+static const char *env_at(json_t *cfg, size_t i)
+{
+	return json_string_value(json_array_get(json_object_get(
+		json_object_get(cfg, "config"), "Env"), i));
+}
+
+static void config_edits_env_in_place(void **state)
+{
+	json_t *cfg = json_loads("{\"config\":{\"Env\":[\"PATH=/bin\","
+				 "\"A=1\"]}}", 0, NULL), *ann = json_object();
+	struct err e;
+
+	assert_int_equal(edit(cfg, ann, "env", "A=2"), 0);
+	assert_string_equal(env_at(cfg, 1), "A=2");	/* replaced in place */
+	assert_int_equal(edit(cfg, ann, "env-append", "PATH=:/opt/bin"), 0);
+	assert_string_equal(env_at(cfg, 0), "PATH=/bin:/opt/bin");
+	assert_int_equal(edit(cfg, ann, "env-append", "NEW=:/x"), 0);
+	assert_string_equal(env_at(cfg, 2), "NEW=/x");	/* no separator */
+	assert_int_equal(edit(cfg, ann, "unset-env", "A"), 0);
+	assert_string_equal(env_at(cfg, 1), "NEW=/x");
+	assert_int_equal(edit(cfg, ann, "unset-env", "NOPE"), 0);
+	err_clear(&e);
+	char *bad[] = { "NOEQ", NULL };
+	assert_int_equal(image_edit(cfg, ann, "env", bad, 1, &e), -EINVAL);
+	assert_string_equal(e.msg, "'NOEQ': not NAME=VALUE");
+	json_decref(cfg);
+	json_decref(ann);
+}
+
+static void config_edits_fields(void **state)
+{
+	json_t *cfg = json_object(), *ann = json_object(), *c;
+	char *words[] = { "/app", "-v", NULL };
+
+	/* a config without "config" gets one */
+	assert_int_equal(image_edit(cfg, ann, "entrypoint", words, 2, NULL), 0);
+	assert_int_equal(edit(cfg, ann, "expose", "53/udp"), 0);
+	assert_int_equal(edit(cfg, ann, "expose", "80"), 0);
+	assert_int_equal(edit(cfg, ann, "expose", "80/quic"), -EINVAL);
+	assert_int_equal(edit(cfg, ann, "expose", "0"), -EINVAL);
+	assert_int_equal(edit(cfg, ann, "workdir", "rel"), -EINVAL);
+	assert_int_equal(edit(cfg, ann, "volume", "/data"), 0);
+	assert_int_equal(edit(cfg, ann, "stop-signal", "SIGTERM"), 0);
+	assert_int_equal(edit(cfg, ann, "stop-signal", "TERM"), 0);
+	assert_int_equal(edit(cfg, ann, "stop-signal", "9"), 0);
+	assert_int_equal(edit(cfg, ann, "stop-signal", "SIGNOPE"), -EINVAL);
+	assert_int_equal(edit(cfg, ann, "user", "a:b:c"), -EINVAL);
+	assert_int_equal(edit(cfg, ann, "label", "k=v"), 0);
+	assert_int_equal(edit(cfg, ann, "annotation", "k=v"), 0);
+	assert_int_equal(edit(cfg, ann, "unset-label", "k"), 0);
+	assert_int_equal(edit(cfg, ann, "nope", "x"), -EINVAL);
+	c = json_object_get(cfg, "config");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+		c, "Entrypoint"), 1)), "-v");
+	assert_non_null(json_object_get(json_object_get(c, "ExposedPorts"),
+					"53/udp"));
+	assert_non_null(json_object_get(json_object_get(c, "ExposedPorts"),
+					"80/tcp"));
+	assert_int_equal(json_object_size(json_object_get(c, "ExposedPorts")),
+			 2);
+	assert_string_equal(json_string_value(json_object_get(c, "StopSignal")),
+			    "9");
+	assert_int_equal(json_object_size(json_object_get(c, "Labels")), 0);
+	assert_string_equal(json_string_value(json_object_get(ann, "k")), "v");
+	assert_true(image_edit_known("stop-signal"));
+	assert_false(image_edit_known("rm"));
+	json_decref(cfg);
+	json_decref(ann);
+}
+
+static void platform_choice(void **state)
+{
+	json_t *arm = json_pack("{s:s, s:s, s:s}", "os", "linux",
+				"architecture", "arm64", "variant", "v8");
+	json_t *att = json_pack("{s:s, s:s}", "os", "unknown",
+				"architecture", "unknown");
+
+	assert_int_equal(image_platform_set("linux", NULL), -EINVAL);
+	assert_int_equal(image_platform_set("linux/arm64/v8/x", NULL), -EINVAL);
+	assert_int_equal(image_platform_set("linux/arm64", NULL), 0);
+	assert_true(image_platform_match(arm));	/* no variant asked */
+	assert_int_equal(image_platform_set("linux/arm64/v7", NULL), 0);
+	assert_false(image_platform_match(arm));
+	assert_int_equal(image_platform_set("linux/arm64/v8", NULL), 0);
+	assert_true(image_platform_match(arm));
+	assert_true(image_platform_attestation(att));
+	assert_false(image_platform_attestation(arm));
+	json_decref(arm);
+	json_decref(att);
+}
+
 static void digest_sink_sums(void **state)
 {
 	char dir[] = "/tmp/test_image.XXXXXX", path[64];
@@ -191,6 +290,9 @@ int main(void)
 		cmocka_unit_test(spec_split),
 		cmocka_unit_test(config_keeps_fields_and_squashes_history),
 		cmocka_unit_test(digest_sink_sums),
+		cmocka_unit_test(config_edits_env_in_place),
+		cmocka_unit_test(config_edits_fields),
+		cmocka_unit_test(platform_choice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
