@@ -52,6 +52,8 @@ static const struct cmd_struct commands[] = {
 	  "  --keep-dirlinks   merge a layer's directory into a lower\n"
 	  "                    symlink's target (usrmerge) instead of\n"
 	  "                    replacing the symlink\n"
+	  "  --platform OS/ARCH[/VARIANT]\n"
+	  "                    the platform of a multi-platform image read\n"
 	  "  --spool-dir DIR   where compressed layers' content goes\n"
 	  "  --max-entries N, --max-path-depth N, --max-spool SIZE\n"
 	  "                    limits on hostile layers (overtar(1) LIMITS)\n" },
@@ -110,7 +112,9 @@ static const struct cmd_struct commands[] = {
 	  "                        it; only those layers are rewritten\n"
 	  "  --retime new|all      clamp mtimes to --mtime/SOURCE_DATE_EPOCH\n"
 	  "                        in rewritten layers (new) or in all\n"
-	  "  -z, --compress C      rewrite every layer with compression C\n" },
+	  "  -z, --compress C      rewrite every layer with compression C\n"
+	  "  --all-platforms       every platform of a multi-platform image\n"
+	  "  --platform P          one platform (OS/ARCH[/VARIANT])\n" },
 	{ "rebase", cmd_rebase,
 	  "put an image's own layers onto a new base image",
 	  "usage: overtar rebase -o OUT --old-base IMAGE --new-base IMAGE IMAGE\n"
@@ -135,8 +139,11 @@ static const struct cmd_struct commands[] = {
 	  "                      none of these: squash every layer\n"
 	  "  -z, --compress C    the squashed layer's compression\n"
 	  "  --whiteouts STYLE   oci (default) or overlayfs\n"
-	  "  --mtime EPOCH       created, and whiteouts' time (default:\n"
-	  "                      SOURCE_DATE_EPOCH, else now)\n" },
+	  "  --mtime EPOCH       created, whiteouts' time and a clamp of the\n"
+	  "                      new layer's mtimes (default:\n"
+	  "                      SOURCE_DATE_EPOCH, else now: no clamp)\n"
+	  "  --all-platforms     every platform of a multi-platform image\n"
+	  "  --platform P        one platform (OS/ARCH[/VARIANT])\n" },
 	{ "stat", cmd_stat,
 	  "every attribute of entries of the merged tree, with their layer",
 	  "usage: overtar stat [-L] [--json] LAYER... -- PATH...\n"

@@ -73,4 +73,17 @@ diff flat.list umoci.list || fail "umoci's tree of the plain image differs"
 "$OVERTAR" mod -o oci:g:x -z gzip oci:img:v1 && "$OVERTAR" flatten -o g.tar oci:g:x && cmp all.tar g.tar \
 	|| fail "-z gzip changed the tree"
 umoci_unpack g:x gb || fail "umoci unpack of gzip layers failed"
+
+# --retime all: every layer rewritten, every mtime (whiteouts too) clamped
+"$OVERTAR" mod -o oci:t:x --retime all --mtime 1000000000 oci:img:v1 || fail "--retime all failed"
+set -- $(layers img)
+for l in $(layers t); do [ "$l" = "$1" ] && fail "--retime all kept layer $l"; shift; done
+"$OVERTAR" flatten -o t.tar oci:t:x || fail "flatten of the re-timed image failed"
+python3 "$LIB/tarcheck.py" --mtimes t.tar | awk -F'\t' '$2 + 0 > 1000000000 { print; bad = 1 } END { exit bad }' \
+	|| fail "an entry newer than --mtime after --retime all"
+canon t.tar | cut -d' ' -f1 >t.names; canon all.tar | cut -d' ' -f1 >all.names
+cmp t.names all.names || fail "--retime all changed names"
+# --retime new (the default) leaves layers nothing else rewrites alone
+"$OVERTAR" mod -o oci:t2:x --mtime 1000000000 --label a=b oci:img:v1 || fail "mod --mtime failed"
+[ "$(layers t2)" = "$(layers img)" ] || fail "--retime new rewrote a layer"
 exit 0
