@@ -112,7 +112,8 @@ static const struct cmd_struct commands[] = {
 	  "                        it; only those layers are rewritten\n"
 	  "  --retime new|all      clamp mtimes to --mtime/SOURCE_DATE_EPOCH\n"
 	  "                        in rewritten layers (new) or in all\n"
-	  "  -z, --compress C      rewrite every layer with compression C\n"
+	  "  -z, --compress C      recompress every layer with C (the same\n"
+	  "                        tars: diff_ids kept)\n"
 	  "  --all-platforms       every platform of a multi-platform image\n"
 	  "  --platform P          one platform (OS/ARCH[/VARIANT])\n" },
 	{ "rebase", cmd_rebase,

@@ -196,7 +196,7 @@ static int plan_layers(const struct mod_args *a, const struct image *img,
 	struct image_rewrite rw = {
 		.strip = a->strips, .nstrip = a->nstrips,
 		.clamp = a->retime_all || (fixed && a->nstrips),
-		.always = a->comp_given || a->retime_all,
+		.always = a->retime_all,
 		.comp = a->comp_given ? a->comp : SINK_GZIP, .now = now,
 		.tmp = a->out, .spool_dir = a->lo.spool_dir,
 	};
@@ -230,6 +230,11 @@ static int plan_layers(const struct mod_args *a, const struct image *img,
 		if (a->nstrips || rw.always)
 			r = image_layer_rewrite(img, i, &rw, &ls[*n],
 						&tmps[*n], &e);
+		/* -z alone: the same tar, compressed anew (diff_id kept) */
+		if (r == 1 && a->comp_given)
+			r = image_layer_recompress(&img->layers[i], a->comp,
+						   a->out, &ls[*n], &tmps[*n],
+						   &e);
 		if (r < 0)
 			rc = cmd_report(&e);
 		else if (r == 1)

@@ -183,6 +183,17 @@ int image_layer_rewrite(const struct image *img, size_t i,
 			struct image_layer *out, struct sink **tmp,
 			struct err *e);
 
+/*
+ * Layer l recompressed with comp, its tar unchanged (decompressed once,
+ * checked against its diff_id, compressed again) into a temporary blob
+ * beside near (*tmp, as image_layer_rewrite's). Returns 0 with *out
+ * (path and name owned: free), 1 when l is compressed with comp already
+ * (nothing written), or a negative errno with e set. (plain.c)
+ */
+int image_layer_recompress(const struct image_layer *l, enum sink_comp comp,
+			   const char *near, struct image_layer *out,
+			   struct sink **tmp, struct err *e);
+
 /* --- config edits (config_edit.c) ----------------------------------- */
 
 /* A minimal config: linux on this machine's architecture, an empty

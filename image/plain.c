@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "image/image_impl.h"
+#include "layers/memfs.h"
 
 struct blob_in {
 	int fd;
@@ -115,4 +116,52 @@ out:
 	free(b);
 	archive_read_free(a);
 	return rc;
+}
+
+int image_layer_recompress(const struct image_layer *l, enum sink_comp comp,
+			   const char *near, struct image_layer *out,
+			   struct sink **tmp, struct err *e)
+{
+	struct sink_opts so = { .comp = comp, .digest = true };
+	struct sink *plain = NULL;
+	struct memfs_src *src;
+	struct sink_sums sums;
+	uint64_t size;
+	int fd, rc;
+
+	*tmp = NULL;
+	memset(out, 0, sizeof(*out));
+	if (!strcmp(l->media_type, image_layer_media_type(comp)))
+		return 1;	/* compressed so already: the blob stays */
+	rc = image_layer_plain(l, near, &plain, &size, e);
+	if (rc)
+		return rc;
+	fd = open(sink_temp(plain), O_RDONLY | O_CLOEXEC);
+	src = fd < 0 ? NULL : memfs_src_fd(fd, size);
+	rc = src ? sink_open(near, &so, tmp, e) : -errno;
+	if (!rc) {
+		rc = sink_copy(*tmp, src, 0, size);
+		if (rc) {
+			sink_abort(*tmp);
+			*tmp = NULL;
+			err_set(e, rc, "cannot write the layer: %s",
+				strerror(-rc));
+		}
+	}
+	if (!rc && (rc = sink_end(*tmp, &sums, e)))
+		*tmp = NULL;
+	memfs_src_put(src);
+	sink_abort(plain);
+	if (rc)
+		return rc;
+	*out = *l;
+	out->path = strdup(sink_temp(*tmp));
+	out->name = l->name ? strdup(l->name) : NULL;
+	out->window = false;
+	out->off = 0;
+	out->len = sums.out_size;
+	out->has_digest = true;
+	memcpy(out->digest, sums.out_sha256, 32);
+	out->media_type = image_layer_media_type(comp);
+	return out->path ? 0 : -ENOMEM;
 }

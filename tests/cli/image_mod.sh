@@ -67,6 +67,15 @@ n=0; set -- $(layers img); for l in $(layers s); do n=$((n + 1)); eval "o=\${$n}
 [ "$(json z/blobs/sha256/$(manifest z) '{l["mediaType"] for l in j["layers"]}')" = \
   "{'application/vnd.oci.image.layer.v1.tar'}" ] || fail "media types not plain"
 "$OVERTAR" flatten -o z.tar oci:z:x && cmp all.tar z.tar || fail "-z none changed the tree"
+# the same tars, compressed anew: diff_ids kept; the plain layer's blob kept
+[ "$(cfg z 'j["rootfs"]')" = "$(cfg img 'j["rootfs"]')" ] || fail "-z changed diff_ids"
+set -- $(layers img); set -- $(layers z) "$1" "$4"
+[ "$4" = "$6" ] || fail "-z none recompressed a plain layer"
+for i in 1 2 3 4; do
+	eval "d=\${$i}"; d=${d#sha256:}
+	[ "$(sha256sum z/blobs/sha256/$d | cut -c1-64)" = \
+	  "$(cfg z "j['rootfs']['diff_ids'][$((i - 1))][7:]")" ] || fail "layer $i is not its plain tar"
+done
 umoci_unpack z:x zb || fail "umoci unpack of plain layers failed"
 canon zb/rootfs >umoci.list; canon all.tar >flat.list
 diff flat.list umoci.list || fail "umoci's tree of the plain image differs"
