@@ -53,6 +53,7 @@ struct mod_edit {
 
 struct mod_args {
 	const char *out, *mtime;
+	char *tmp;	/* beside it the temporary blobs: the spool directory */
 	bool comp_given, retime_all, all_platforms, fixed;
 	struct timespec now;
 	enum sink_comp comp;
@@ -198,7 +199,7 @@ static int plan_layers(const struct mod_args *a, const struct image *img,
 		.clamp = a->retime_all || (fixed && a->nstrips),
 		.always = a->retime_all,
 		.comp = a->comp_given ? a->comp : SINK_GZIP, .now = now,
-		.tmp = a->out, .spool_dir = a->lo.spool_dir,
+		.tmp = a->tmp, .spool_dir = a->lo.spool_dir,
 	};
 	struct err e;
 	size_t idx;
@@ -233,7 +234,7 @@ static int plan_layers(const struct mod_args *a, const struct image *img,
 		/* -z alone: the same tar, compressed anew (diff_id kept) */
 		if (r == 1 && a->comp_given)
 			r = image_layer_recompress(&img->layers[i], a->comp,
-						   a->out, &ls[*n], &tmps[*n],
+						   a->tmp, &ls[*n], &tmps[*n],
 						   &e);
 		if (r < 0)
 			rc = cmd_report(&e);
@@ -325,9 +326,19 @@ int cmd_mod(int argc, char **argv)
 		rc = parse_args(argc, argv, &a);
 	if (!rc)
 		rc = cmd_output_time("mod", a.mtime, &a.now, &a.fixed);
+	if (!rc) {
+		/* rewritten blobs wait where layers spool (overtar(1)) */
+		const char *dir = a.lo.spool_dir ? a.lo.spool_dir
+			: getenv("TMPDIR") && *getenv("TMPDIR")
+			? getenv("TMPDIR") : "/var/tmp";
+
+		if (asprintf(&a.tmp, "%s/overtar-blob", dir) < 0)
+			rc = cmd_fail("out of memory");
+	}
 	if (!rc)
 		rc = cmd_each_platform("mod", argv[optind], a.out,
 				       a.all_platforms, mod_one, &a);
+	free(a.tmp);
 	free(a.edits);
 	free(a.drops);
 	free(a.strips);
