@@ -172,10 +172,10 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			a->out = optarg;
 			break;
 		case 'z':
-			if (cmd_parse_comp(optarg, &a->comp))
-				return cmd_usage("build", "unknown compression "
-						 "'%s'", optarg);
-			a->comp_given = true;
+			rc = cmd_comp_option("build", optarg, &a->comp,
+					     &a->comp_given);
+			if (rc)
+				return rc;
 			break;
 		case OPT_EMIT:
 			if (strcmp(optarg, "flat") && strcmp(optarg, "layer"))

@@ -198,6 +198,10 @@ void cmd_drop_stack(struct ovl *ovl);
  * Parses "-z none|gzip|zstd". Returns 0 and *out, or -EINVAL.
  */
 int cmd_parse_comp(const char *s, enum sink_comp *out);
+/* -z ARG of cmd: *comp and *given set, CMD_OK; else CMD_USAGE after
+ * printing "unknown compression". */
+int cmd_comp_option(const char *cmd, const char *arg, enum sink_comp *comp,
+		    bool *given);
 
 /*
  * Parses "SECONDS" or "SECONDS.FRACTION" (nanoseconds kept, more digits

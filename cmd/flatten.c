@@ -53,10 +53,10 @@ int cmd_flatten(int argc, char **argv)
 			oo.path = optarg;
 			break;
 		case 'z':
-			if (cmd_parse_comp(optarg, &oo.comp))
-				return cmd_usage("flatten", "unknown compression "
-						 "'%s'", optarg);
-			oo.comp_given = true;
+			rc = cmd_comp_option("flatten", optarg, &oo.comp,
+					     &oo.comp_given);
+			if (rc)
+				return rc;
 			break;
 		default:
 			rc = cmd_layer_option("flatten", c, argv, &lo, &done);

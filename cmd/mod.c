@@ -76,10 +76,10 @@ static int parse_args(int argc, char **argv, struct mod_args *a)
 			a->out = optarg;
 			break;
 		case 'z':
-			if (cmd_parse_comp(optarg, &a->comp))
-				return cmd_usage("mod", "unknown compression "
-						 "'%s'", optarg);
-			a->comp_given = true;
+			rc = cmd_comp_option("mod", optarg, &a->comp,
+					     &a->comp_given);
+			if (rc)
+				return rc;
 			break;
 		case OPT_EDIT:
 			a->edits[a->nedits++] = (struct mod_edit){

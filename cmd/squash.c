@@ -55,10 +55,10 @@ static int parse_args(int argc, char **argv, struct squash_args *a)
 			a->out = optarg;
 			break;
 		case 'z':
-			if (cmd_parse_comp(optarg, &a->comp))
-				return cmd_usage("squash", "unknown compression "
-						 "'%s'", optarg);
-			a->comp_given = true;
+			rc = cmd_comp_option("squash", optarg, &a->comp,
+					     &a->comp_given);
+			if (rc)
+				return rc;
 			break;
 		case OPT_KEEP:
 			a->keep = optarg;

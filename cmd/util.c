@@ -76,6 +76,15 @@ void cmd_signals(void)
 	signal(SIGPIPE, SIG_IGN);	/* EPIPE is reported as an error */
 }
 
+int cmd_comp_option(const char *cmd, const char *arg, enum sink_comp *comp,
+		    bool *given)
+{
+	if (cmd_parse_comp(arg, comp))
+		return cmd_usage(cmd, "unknown compression '%s'", arg);
+	*given = true;
+	return CMD_OK;
+}
+
 int cmd_parse_comp(const char *s, enum sink_comp *out)
 {
 	if (!strcmp(s, "none"))
