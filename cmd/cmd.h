@@ -128,14 +128,17 @@ int cmd_inputs_names(char **args, size_t n, const struct cmd_inputs *in,
 /* Frees names[0..n) and names. NULL is ignored. */
 void cmd_names_free(char **names, size_t n);
 /*
- * Runs fn(ctx, in) once, or with all set once per platform of the
+ * Runs fn(ctx, in, out) once, or with all set once per platform of the
  * multi-platform image in (image_platform_set before each; attestations
- * left alone), reading the image the previous run wrote to out (which
- * must be oci:DIR:TAG) so that its index collects every platform's
- * result. Returns fn's status, the first that is not CMD_OK. (input.c)
+ * left alone), each run writing a temporary tag of out's layout (out
+ * must be oci:DIR:TAG) and reading what the run before wrote, so that
+ * its index collects every platform's result; the tag becomes TAG at the
+ * end, and is dropped on failure. Returns fn's status, the first that is
+ * not CMD_OK. (input.c)
  */
 int cmd_each_platform(const char *cmd, const char *in, const char *out,
-		      bool all, int (*fn)(void *ctx, const char *in),
+		      bool all,
+		      int (*fn)(void *ctx, const char *in, const char *out),
 		      void *ctx);
 
 /*

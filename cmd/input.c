@@ -4,8 +4,10 @@
  * into their layers, base first, in the place the image was named.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -103,8 +105,58 @@ void cmd_inputs_release(struct cmd_inputs *in, struct image **keep)
 	*in = (struct cmd_inputs){ 0 };
 }
 
+/* "oci:DIR:TAG" split: dir and tag into new strings. 0 or -ENOMEM. */
+static int split_out(const char *out, char **dir, char **tag)
+{
+	const char *colon = strchr(out + 4, ':');
+
+	*dir = strndup(out + 4, (size_t)(colon - out - 4));
+	*tag = strdup(colon + 1);
+	return *dir && *tag ? 0 : -ENOMEM;
+}
+
+/*
+ * Every platform in turn into a temporary tag of out's layout, each run
+ * reading what the one before wrote, then the tag renamed: a failure
+ * leaves out as it was (but for blobs nothing names).
+ */
+static int each(const char *in, const char *out, char **ps, size_t n,
+		int (*fn)(void *ctx, const char *in, const char *out),
+		void *ctx)
+{
+	char *dir = NULL, *tag = NULL, *tmp = NULL;
+	struct err e;
+	int rc = CMD_FAIL;
+
+	err_clear(&e);
+	if (split_out(out, &dir, &tag) ||
+	    asprintf(&tmp, "%s.overtar-%ld", out, (long)getpid()) < 0) {
+		tmp = NULL;
+		rc = cmd_fail("out of memory");
+		goto out;
+	}
+	rc = CMD_OK;
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (image_platform_set(ps[i], &e))
+			rc = cmd_report(&e);
+		else
+			rc = fn(ctx, i ? tmp : in, tmp);
+	}
+	/* the temporary tag: what follows the first ':' after "oci:" */
+	if (!rc && image_oci_retag(dir, strchr(tmp + 4, ':') + 1, tag, &e))
+		rc = cmd_report(&e);
+	if (rc && n)
+		image_oci_retag(dir, strchr(tmp + 4, ':') + 1, NULL, &e);
+out:
+	free(dir);
+	free(tag);
+	free(tmp);
+	return rc;
+}
+
 int cmd_each_platform(const char *cmd, const char *in, const char *out,
-		      bool all, int (*fn)(void *ctx, const char *in),
+		      bool all,
+		      int (*fn)(void *ctx, const char *in, const char *out),
 		      void *ctx)
 {
 	struct image *img = NULL;
@@ -114,7 +166,7 @@ int cmd_each_platform(const char *cmd, const char *in, const char *out,
 	int rc;
 
 	if (!all)
-		return fn(ctx, in);
+		return fn(ctx, in, out);
 	err_clear(&e);
 	if (strncmp(out, "oci:", 4) || !strchr(out + 4, ':'))
 		return cmd_usage(cmd, "--all-platforms writes an index: -o "
@@ -125,14 +177,9 @@ int cmd_each_platform(const char *cmd, const char *in, const char *out,
 						: CMD_OK;
 	image_free(img);
 	if (!rc && !n)
-		rc = fn(ctx, in);	/* one platform: nothing to go over */
-	/* each platform from what the last one wrote: the index grows */
-	for (size_t i = 0; !rc && i < n; i++) {
-		if (image_platform_set(ps[i], &e))
-			rc = cmd_report(&e);
-		else
-			rc = fn(ctx, i ? out : in);
-	}
+		rc = fn(ctx, in, out);	/* one platform: nothing to go over */
+	else if (!rc)
+		rc = each(in, out, ps, n, fn, ctx);
 	for (size_t i = 0; i < n; i++)
 		free(ps[i]);
 	free(ps);

@@ -288,15 +288,16 @@ static int mod_write(const struct mod_args *a, const struct image *img,
 }
 
 /* One image (one platform of it) in, changed, out. */
-static int mod_one(void *ctx, const char *in)
+static int mod_one(void *ctx, const char *in, const char *out)
 {
-	const struct mod_args *a = ctx;
+	struct mod_args *a = ctx;
 	struct image *img = NULL;
 	json_t *cfg = NULL, *ann = json_object();
 	struct err e;
 	int rc;
 
 	err_clear(&e);
+	a->out = out;
 	if (image_open(in, &img, &e)) {
 		json_decref(ann);
 		return cmd_report(&e);

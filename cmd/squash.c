@@ -200,9 +200,12 @@ static int squash_one(struct squash_args *a, char **args, size_t n)
 	return rc;
 }
 
-static int squash_platform(void *ctx, const char *in)
+static int squash_platform(void *ctx, const char *in, const char *out)
 {
-	return squash_one(ctx, (char *[]){ (char *)in, NULL }, 1);
+	struct squash_args *a = ctx;
+
+	a->out = out;
+	return squash_one(a, (char *[]){ (char *)in, NULL }, 1);
 }
 
 int cmd_squash(int argc, char **argv)

@@ -85,6 +85,14 @@ int image_platform_set(const char *p, struct err *e);
  * -ENOMEM.
  */
 int image_platform_list(const struct image *img, char ***out, size_t *n);
+/*
+ * In the OCI layout dir, the manifest named from is named to instead (the
+ * one named to before loses the name); to NULL drops from's entry.
+ * index.json is replaced by rename. Returns 0 or a negative errno with e
+ * set. (platform.c)
+ */
+int image_oci_retag(const char *dir, const char *from, const char *to,
+		    struct err *e);
 
 /* Whether arg names an image ("oci:" or "docker-archive:"). */
 bool image_is_spec(const char *arg);

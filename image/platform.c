@@ -97,3 +97,47 @@ int image_platform_list(const struct image *img, char ***out, size_t *n)
 	}
 	return 0;
 }
+
+int image_oci_retag(const char *dir, const char *from, const char *to,
+		    struct err *e)
+{
+	size_t n = strlen(dir) + 16, i, len;
+	char *path = malloc(n), *buf = NULL;
+	json_t *index = NULL, *ms, *d;
+	int rc;
+
+	if (!path)
+		return -ENOMEM;
+	snprintf(path, n, "%s/index.json", dir);
+	rc = image_json_load(path, &index, e);
+	ms = json_object_get(index, "manifests");
+	/* image-layout.md: a ref.name names one manifest; to's old one goes */
+	for (i = 0; !rc && i < json_array_size(ms);) {
+		json_t *ann = json_object_get(d = json_array_get(ms, i),
+					      "annotations");
+		const char *ref = json_string_value(json_object_get(ann,
+							IMAGE_REF_NAME));
+
+		if (ref && to && !strcmp(ref, to)) {
+			json_array_remove(ms, i);
+			continue;
+		}
+		if (ref && !strcmp(ref, from)) {
+			if (!to) {
+				json_array_remove(ms, i);
+				continue;
+			}
+			json_object_set_new(ann, IMAGE_REF_NAME,
+					    json_string(to));
+		}
+		i++;
+	}
+	if (!rc && !(buf = image_json_dump(index, &len)))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = image_write_file(path, buf, len, e);
+	json_decref(index);
+	free(buf);
+	free(path);
+	return rc;
+}

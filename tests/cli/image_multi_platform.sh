@@ -41,6 +41,13 @@ done
 "$OVERTAR" squash --all-platforms -o oci:s:all oci:mp:v1 || fail "squash --all-platforms failed"
 "$OVERTAR" flatten --platform linux/arm64/v8 -o s.arm.tar oci:s:all && cmp arm.tar s.arm.tar || fail "arm64 squashed differs"
 "$OVERTAR" flatten --platform linux/amd64 -o s.amd.tar oci:s:all && cmp amd.tar s.amd.tar || fail "amd64 squashed differs"
+# a platform that fails leaves the output as it was: no tag, no temporary
+cp -r s s0
+"$OVERTAR" squash --all-platforms --keep 1 -o oci:s:all oci:mp:v1 2>err
+[ $? = 1 ] && grep -q "keeping 1 of 1 layers leaves nothing to squash" err || { cat err; fail "--keep 1 of arm64's 1"; }
+cmp s0/index.json s/index.json || fail "a failed --all-platforms changed the index"
+"$OVERTAR" squash --all-platforms --keep 1 -o oci:new:all oci:mp:v1 2>/dev/null
+[ "$(json new/index.json 'len(j["manifests"])')" = 0 ] || fail "a failed --all-platforms left a tag"
 "$OVERTAR" squash --all-platforms -o docker-archive:x.tar oci:mp:v1 2>err
 [ $? = 2 ] && grep -q "all-platforms writes an index" err || fail "--all-platforms to docker-archive"
 
