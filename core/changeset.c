@@ -163,10 +163,12 @@ static int flush_parents(struct cs *c)
 static int put_whole(struct cs *c, struct vfs_node *node,
 		     const struct vfs_attr *a, bool opaque)
 {
+	bool ovl = opaque && c->style == EXPORT_WH_OVL;
 	int rc = flush_parents(c);
 
 	if (!rc)
-		rc = export_node(&c->w, node, a);
+		rc = ovl ? export_node_opaque(&c->w, node, a)
+			 : export_node(&c->w, node, a);
 	if (!rc && opaque && c->style == EXPORT_WH_OCI)
 		rc = export_whiteout(&c->w, c->style, c->now,
 				     WH_OPAQUE + WH_PREFIX_LEN,

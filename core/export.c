@@ -232,27 +232,46 @@ static int write_whiteout(struct layer_walk *lw, const char *name, size_t len)
 }
 
 /* xattrs of ino plus trusted.overlay.opaque=y, for an overlayfs layer. */
-static int opaque_xattrs(const struct memfs_inode *ino,
-			 struct memfs_xattr **out, uint32_t *n)
+static int opaque_xattrs(const struct memfs_xattr *xs, uint32_t n,
+			 struct memfs_xattr **out, uint32_t *nout)
 {
 	static const struct memfs_xattr opq = {
 		.name = WH_OVL_OPAQUE_XATTR, .value = (unsigned char *)"y",
 		.len = 1 };
 	uint32_t k = 0;
-	struct memfs_xattr *x = malloc((ino->nxattrs + 1) * sizeof(*x));
+	struct memfs_xattr *x = malloc((n + 1) * sizeof(*x));
 
 	if (!x)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < ino->nxattrs; i++) {
-		if (k == i && strcmp(ino->xattrs[i].name, opq.name) > 0)
+	for (uint32_t i = 0; i < n; i++) {
+		if (k == i && strcmp(xs[i].name, opq.name) > 0)
 			x[k++] = opq;
-		x[k++] = ino->xattrs[i];
+		x[k++] = xs[i];
 	}
-	if (k == ino->nxattrs)
+	if (k == n)
 		x[k++] = opq;
 	*out = x;
-	*n = k;
+	*nout = k;
 	return 0;
+}
+
+int export_node_opaque(struct export_walk *w, struct vfs_node *node,
+		       const struct vfs_attr *a)
+{
+	struct memfs_data *data = NULL;
+	struct memfs_xattr *xs = NULL;
+	struct entry ent;
+	int rc = describe(w, node, a, &ent, &data);
+
+	if (!rc)
+		rc = opaque_xattrs(ent.xattrs, ent.nxattrs, &xs, &ent.nxattrs);
+	if (!rc) {
+		ent.xattrs = xs;
+		rc = entry_write(w->out, &ent, w->e);
+	}
+	free(xs);
+	memfs_data_put(data);
+	return rc;
 }
 
 static int layer_dir(struct layer_walk *lw, struct memfs_dentry *dir);
@@ -283,7 +302,8 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 		rc = rc == 1 ? 0 : rc;
 	} else if (!rc && S_ISDIR(ino->mode) && lw->style == EXPORT_WH_OVL &&
 		   (ino->flags & MEMFS_I_OPAQUE)) {
-		rc = opaque_xattrs(ino, &xs, &ent.nxattrs);
+		rc = opaque_xattrs(ino->xattrs, ino->nxattrs, &xs,
+				   &ent.nxattrs);
 		ent.xattrs = xs;
 	}
 	if (!rc && !S_ISSOCK(ino->mode))

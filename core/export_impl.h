@@ -29,6 +29,12 @@ struct export_walk {
 int export_node(struct export_walk *w, struct vfs_node *node,
 		const struct vfs_attr *a);
 /*
+ * export_node of a directory with trusted.overlay.opaque=y added: an
+ * opaque directory in the overlayfs spelling (EXPORT_WH_OVL).
+ */
+int export_node_opaque(struct export_walk *w, struct vfs_node *node,
+		       const struct vfs_attr *a);
+/*
  * Writes every entry below dir (whose path is w->p) in byte order of
  * names, parents first. 0 or a negative errno with w->e naming the entry.
  */

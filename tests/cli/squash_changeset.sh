@@ -36,6 +36,18 @@ diff want got || fail "the squashed layer is not the changeset (--- want, +++ go
 "$OVERTAR" flatten -o all.tar l1.tar l2.tar l3.tar
 "$OVERTAR" flatten -o re.tar l1.tar sq.tar
 cmp all.tar re.tar || fail "kept + squashed differs from the input"
+# the overlayfs spelling: a char device 0/0, trusted.overlay.opaque=y
+"$OVERTAR" squash --keep 1 --whiteouts overlayfs -o ovl.tar l1.tar l2.tar l3.tar || fail "squash --whiteouts overlayfs failed"
+python3 - <<'END' || fail "not the overlayfs spelling"
+import tarfile
+t = {m.name: m for m in tarfile.open("ovl.tar")}
+assert sorted(t) == ["b", "b/z", "c", "d", "d/2", "e"], sorted(t)
+assert t["c"].ischr() and t["c"].devmajor == 0 and t["c"].devminor == 0
+assert t["d"].pax_headers.get("SCHILY.xattr.trusted.overlay.opaque") == "y"
+assert "SCHILY.xattr.trusted.overlay.opaque" not in t["b"].pax_headers
+END
+"$OVERTAR" flatten -o re2.tar l1.tar ovl.tar
+cmp all.tar re2.tar || fail "kept + squashed (overlayfs spelling) differs from the input"
 "$OVERTAR" squash --from 2 -o x.tar l1.tar l2.tar 2>err
 [ $? = 2 ] && grep -q "layer files take --keep N" err || fail "--from with layer files"
 exit 0
