@@ -82,6 +82,8 @@ diff flat.list umoci.list || fail "umoci's tree of the plain image differs"
 "$OVERTAR" mod -o oci:g:x -z gzip oci:img:v1 && "$OVERTAR" flatten -o g.tar oci:g:x && cmp all.tar g.tar \
 	|| fail "-z gzip changed the tree"
 umoci_unpack g:x gb || fail "umoci unpack of gzip layers failed"
+canon gb/rootfs >umoci.gz.list
+diff flat.list umoci.gz.list || fail "umoci's tree of the gzip image differs"
 
 # --retime all: every layer rewritten, every mtime (whiteouts too) clamped
 "$OVERTAR" mod -o oci:t:x --retime all --mtime 1000000000 oci:img:v1 || fail "--retime all failed"
