@@ -29,6 +29,12 @@ done
 "$OVERTAR" flatten --platform linux/arm64/v8 -o o.arm.tar oci:o:sq && cmp arm.tar o.arm.tar || fail "arm64 tree changed"
 skopeo inspect --raw oci:o:sq >/dev/null || fail "skopeo cannot read the index"
 
+# build on one platform: the same index, only that entry new
+"$OVERTAR" build --platform linux/arm64/v8 -e 'label org.example.b=1' --emit layer \
+	-o oci:b:x oci:mp:v1 || fail "build --platform failed"
+[ "$(entry b 0)" = "$(entry mp 0)" ] && [ "$(entry b 2)" = "$(entry mp 2)" ] || fail "build changed other entries"
+[ "$(entry b 1)" != "$(entry mp 1)" ] || fail "build left the arm64 entry"
+
 "$OVERTAR" mod --all-platforms --label org.example.b=2 -o oci:m:all oci:mp:v1 || fail "mod --all-platforms failed"
 [ "$(entry m 2)" = "$(entry mp 2)" ] || fail "the attestation changed"
 for i in 0 1; do
