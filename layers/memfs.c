@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/io.h"
+
 struct memfs_dir {
 	struct memfs_dentry **slots;	/* cap entries, NULL = free */
 	uint32_t cap;			/* 0 or a power of two */
@@ -173,28 +175,6 @@ int memfs_data_append(const struct memfs_data *d, struct memfs_src *src,
 	return 0;
 }
 
-int memfs_pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	unsigned char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		if (off > INT64_MAX)
-			return -EINVAL;
-		n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* Reads len bytes of one extent's source. */
 static ssize_t src_read(const struct memfs_extent *x, uint64_t at, void *buf,
 			size_t len)
@@ -209,7 +189,7 @@ static ssize_t src_read(const struct memfs_extent *x, uint64_t at, void *buf,
 		memcpy(buf, x->src->mem + x->src_off + at, len);
 		return (ssize_t)len;
 	}
-	rc = memfs_pread_all(x->src->fd, buf, len, x->src_off + at);
+	rc = io_pread_all(x->src->fd, buf, len, x->src_off + at);
 	return rc ? rc : (ssize_t)len;
 }
 

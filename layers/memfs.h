@@ -170,12 +170,6 @@ int memfs_data_append(const struct memfs_data *d, struct memfs_src *src,
 		      uint64_t src_off, uint64_t len, struct memfs_data **out);
 
 /*
- * pread(2) of exactly len bytes of fd at off, looping over short reads.
- * Returns 0, -EIO when the file ends first, or pread's negative errno.
- */
-int memfs_pread_all(int fd, void *buf, size_t len, uint64_t off);
-
-/*
  * Reads up to len bytes at off into buf (holes as zeros). Returns the count
  * read (0 at or past the end), or a negative errno from pread.
  */

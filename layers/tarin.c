@@ -25,6 +25,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "layers/memfs.h"
 #include "layers/tarin_impl.h"
 
@@ -188,50 +189,19 @@ static int input_open(struct tarin_loader *ld, const struct tarin_src *src)
 	return 0;
 }
 
-/* Writes all of buf (OpenBSD signify writeall). */
-static int write_all(int fd, const unsigned char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* An unlinked file in the spool directory: O_TMPFILE, else mkstemp. */
+/* An unlinked file in the spool directory (io_spool_open). */
 static int spool_open(struct tarin_loader *ld)
 {
 	struct tarin_spool *sp = &ld->sp;
-	size_t dlen = strlen(sp->dir);
-	char *tmpl;
 	int fd;
 
 	sp->buf = malloc(TARIN_BLOCK);
 	if (!sp->buf)
 		return tarin_oom(ld);
-	fd = open(sp->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		tmpl = malloc(dlen + sizeof("/overtar-spool-XXXXXX"));
-		if (!tmpl)
-			return tarin_oom(ld);
-		memcpy(tmpl, sp->dir, dlen);
-		memcpy(tmpl + dlen, "/overtar-spool-XXXXXX",
-		       sizeof("/overtar-spool-XXXXXX"));
-		fd = mkostemp(tmpl, O_CLOEXEC);
-		if (fd >= 0)
-			unlink(tmpl);
-		free(tmpl);
-	}
+	fd = io_spool_open(sp->dir);
 	if (fd < 0)
-		return err_set(ld->e, -errno,
-			       "cannot create a spool file in '%s': %s",
-			       sp->dir, strerror(errno));
+		return err_set(ld->e, fd, "cannot create a spool file in '%s': %s",
+			       sp->dir, strerror(-fd));
 	sp->src = memfs_src_fd(fd, 0);
 	return sp->src ? 0 : tarin_oom(ld);
 }
@@ -288,7 +258,7 @@ static int spool_flush(struct tarin_loader *ld)
 		return 0;
 	if ((rc = spool_check_space(ld)))
 		return rc;
-	rc = write_all(sp->src->fd, sp->buf, sp->fill);
+	rc = io_write_all(sp->src->fd, sp->buf, sp->fill);
 	if (rc)
 		return err_set(ld->e, rc, "cannot write the spool file: %s",
 			       strerror(-rc));
@@ -546,8 +516,6 @@ static int load_entries(struct tarin_loader *ld)
 static int loader_init(struct tarin_loader *ld, const struct tarin_opts *opts,
 		       struct err *e)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	ld->e = e;
 	ld->in.fd = -1;
 	ld->max_entries = opts && opts->max_entries ? opts->max_entries
@@ -556,8 +524,7 @@ static int loader_init(struct tarin_loader *ld, const struct tarin_opts *opts,
 					      : TARIN_MAX_PATH;
 	ld->max_depth = opts && opts->max_depth ? opts->max_depth
 						: TARIN_MAX_DEPTH;
-	ld->sp.dir = opts && opts->spool_dir ? opts->spool_dir
-		     : tmp && *tmp ? tmp : "/var/tmp";
+	ld->sp.dir = io_spool_dir(opts ? opts->spool_dir : NULL);
 	ld->sp.max = opts && opts->max_spool ? opts->max_spool
 					     : TARIN_MAX_SPOOL;
 	ld->sp.used = opts && opts->spool_used ? opts->spool_used
