@@ -90,6 +90,10 @@ void memfs_src_put(struct memfs_src *src)
 	free(src);
 }
 
+/*
+ * Shared by every memfs, so by every loader thread (memfs.h): read-only,
+ * its count never touched, where counting it would be a data race.
+ */
 static struct memfs_data empty_data = { .refs = 1 };
 
 struct memfs_data *memfs_data_new(uint64_t size, uint32_t n)
@@ -118,18 +122,19 @@ void memfs_data_push(struct memfs_data *d, uint64_t off, uint64_t len,
 
 struct memfs_data *memfs_data_empty(void)
 {
-	return memfs_data_get(&empty_data);
+	return &empty_data;
 }
 
 struct memfs_data *memfs_data_get(struct memfs_data *d)
 {
-	d->refs++;
+	if (d != &empty_data)
+		d->refs++;
 	return d;
 }
 
 void memfs_data_put(struct memfs_data *d)
 {
-	if (!d || --d->refs || d == &empty_data)
+	if (!d || d == &empty_data || --d->refs)
 		return;
 	for (uint32_t i = 0; i < d->n; i++)
 		memfs_src_put(d->ext[i].src);
