@@ -138,6 +138,7 @@ static int copy_kernel(int in, uint64_t *off, int out, int64_t *out_off,
 int io_copy(int in, uint64_t in_off, int out, int64_t out_off, uint64_t len,
 	    struct io_copy *st, void *buf, size_t cap)
 {
+	void *own = NULL;
 	size_t want;
 	int r;
 
@@ -146,6 +147,8 @@ int io_copy(int in, uint64_t in_off, int out, int64_t out_off, uint64_t len,
 	     (out_off < 0 || len > (uint64_t)(INT64_MAX - out_off))))
 		return -EINVAL;
 	r = copy_kernel(in, &in_off, out, &out_off, &len, st);
+	if (!r && len && !buf && !(buf = own = malloc(cap)))
+		r = -ENOMEM;
 	while (!r && len) {
 		want = len < cap ? (size_t)len : cap;
 		r = io_pread_all(in, buf, want, in_off);
@@ -158,6 +161,7 @@ int io_copy(int in, uint64_t in_off, int out, int64_t out_off, uint64_t len,
 		if (out_off != IO_AT_POS)
 			out_off += (int64_t)want;
 	}
+	free(own);
 	return r;
 }
 

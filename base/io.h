@@ -47,7 +47,8 @@ struct io_copy {
  * file position when out_off is IO_AT_POS (out may then be a pipe).
  * In the kernel where it can: copy_file_range(2), else sendfile(2) (only
  * to the file position: it cannot write at an offset), else pread(2) and
- * write(2)/pwrite(2) through buf (cap bytes, the caller's). A kernel call
+ * write(2)/pwrite(2) through buf (cap bytes, the caller's; NULL: cap
+ * bytes allocated only when the kernel will not copy). A kernel call
  * failing with EXDEV, EINVAL, ENOSYS, EOPNOTSUPP or EBADF is unsupported
  * for this pair (recorded in st); one returning 0 falls back too, so a
  * real end of in is found by pread and is -EIO. Returns 0 or a negative

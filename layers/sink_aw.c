@@ -49,19 +49,18 @@ struct sink_aw {
 	bool stop, started;
 	int err;
 	struct io_copy kc;	/* fallbacks, decided by the thread */
-	unsigned char *bounce;	/* pread + write fallback */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t more, room;
 };
 
-/* len bytes of fd from off to the output (io_copy). */
+/*
+ * len bytes of fd from off to the output (io_copy: a buffer only if the
+ * kernel will not copy).
+ */
 static int aw_copy(struct sink_aw *a, int fd, uint64_t off, uint64_t len)
 {
-	if (!a->bounce && !(a->bounce = malloc(a->cap)))
-		return -ENOMEM;
-	return io_copy(fd, off, a->fd, IO_AT_POS, len, &a->kc, a->bounce,
-		       a->cap);
+	return io_copy(fd, off, a->fd, IO_AT_POS, len, &a->kc, NULL, a->cap);
 }
 
 static void *aw_main(void *arg)
@@ -203,7 +202,6 @@ void sink_aw_free(struct sink_aw *a)
 	aw_stop(a);
 	for (int i = 0; i < AW_NBUF; i++)
 		free(a->bufs[i]);
-	free(a->bounce);
 	pthread_cond_destroy(&a->more);
 	pthread_cond_destroy(&a->room);
 	pthread_mutex_destroy(&a->lock);

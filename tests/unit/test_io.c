@@ -135,6 +135,24 @@ static void test_copy_file(void **state)
 		  false);
 }
 
+/* Without a buffer of the caller's, the fallback allocates its own. */
+static void test_copy_own_buffer(void **state)
+{
+	struct io_copy st = { .no_cfr = true, .no_sendfile = true };
+	int in = pattern_file(BIG), out = pattern_file(0);
+	unsigned char *b = malloc(BIG);
+
+	assert_non_null(b);
+	assert_int_equal(io_copy(in, 0, out, IO_AT_POS, BIG, &st, NULL, 4096),
+			 0);
+	assert_int_equal(io_pread_all(out, b, BIG, 0), 0);
+	check_pattern(b, BIG, 0);
+	assert_int_equal(io_copy(in, 1, out, 0, BIG, &st, NULL, 4096), -EIO);
+	close(in);
+	close(out);
+	free(b);
+}
+
 struct drain {
 	int fd;
 	size_t got;
@@ -320,6 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_pread),
 		cmocka_unit_test(test_copy_file),
+		cmocka_unit_test(test_copy_own_buffer),
 		cmocka_unit_test(test_copy_pipe),
 		cmocka_unit_test(test_spool),
 		cmocka_unit_test(test_read_file),
