@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/io.h"
 #include "cmd/cmd.h"
 #include "image/image.h"
 #include "layers/sink.h"
@@ -329,11 +330,8 @@ int cmd_mod(int argc, char **argv)
 		rc = cmd_output_time("mod", a.mtime, &a.now, &a.fixed);
 	if (!rc) {
 		/* rewritten blobs wait where layers spool (overtar(1)) */
-		const char *dir = a.lo.spool_dir ? a.lo.spool_dir
-			: getenv("TMPDIR") && *getenv("TMPDIR")
-			? getenv("TMPDIR") : "/var/tmp";
-
-		if (asprintf(&a.tmp, "%s/overtar-blob", dir) < 0)
+		if (asprintf(&a.tmp, "%s/overtar-blob",
+			     io_spool_dir(a.lo.spool_dir)) < 0)
 			rc = cmd_fail("out of memory");
 	}
 	if (!rc)
