@@ -147,10 +147,17 @@ static void print_json(const struct insp *in, const struct inspect_report *r)
 		       (unsigned long long)l->wasted);
 	}
 	printf("{\"record\":\"image\",\"layers\":%zu,\"bytes\":%llu,"
-	       "\"wasted\":%llu,\"wasted_percent\":%.6f,\"efficiency\":%.6f}\n",
+	       "\"wasted\":%llu,\"wasted_percent\":%.6f,\"efficiency\":%.6f,"
+	       "\"dive_efficiency\":%.17g,\"dive_size_bytes\":%llu,"
+	       "\"dive_user_size_bytes\":%llu,\"dive_wasted_bytes\":%llu,"
+	       "\"dive_user_wasted_percent\":%.17g}\n",
 	       r->nlayers, (unsigned long long)r->bytes,
 	       (unsigned long long)r->wasted, pct(r->wasted, r->bytes),
-	       r->efficiency);
+	       r->efficiency, r->dive.efficiency,
+	       (unsigned long long)r->dive.size_bytes,
+	       (unsigned long long)r->dive.user_size_bytes,
+	       (unsigned long long)r->dive.wasted_bytes,
+	       r->dive.wasted_user_percent);
 	for (size_t i = 0; i < r->nwaste; i++) {
 		const struct inspect_waste *w = &r->waste[i];
 
