@@ -5,6 +5,7 @@
 #include "cmd/show.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <sys/sysmacros.h>
 
 #include "core/ovl.h"
+#include "image/image.h"
 #include "layers/tarin.h"
 
 void show_split(int argc, char **argv, struct show_args *a)
@@ -31,41 +33,59 @@ void show_split(int argc, char **argv, struct show_args *a)
 	}
 }
 
+/* Records what an image says of layer j of img as layer i of st. */
+static int image_layer_info(struct show_stack *st, size_t i,
+			    const struct image *img, size_t j)
+{
+	const char *by = image_layer_created_by(img, j);
+	char buf[72];
+
+	st->digests[i] = strdup(image_digest_str(img->layers[j].diff_id, buf));
+	if (by && !(st->commands[i] = strdup(by)))
+		return -ENOMEM;
+	return st->digests[i] ? 0 : -ENOMEM;
+}
+
 /*
- * The names of the layers the arguments expand to: the arguments
- * themselves unless an image gave several layers.
+ * The names of the layers the arguments expand to (an argument itself, or
+ * the name of a layer in an image), with the digest and command of image
+ * layers.
  */
 static int layer_names(char **args, size_t n, struct show_stack *st,
 		       struct err *e)
 {
 	struct cmd_inputs in;
+	size_t i = 0, k = 0;
 	int rc = 0;
 
 	st->n = ovl_nlayers(st->ovl);
 	st->names = calloc(st->n, sizeof(*st->names));
-	if (!st->names)
+	st->digests = calloc(st->n, sizeof(*st->digests));
+	st->commands = calloc(st->n, sizeof(*st->commands));
+	if (!st->names || !st->digests || !st->commands)
 		return err_set(e, -ENOMEM, NULL);
-	if (st->n == n) {
-		for (size_t i = 0; !rc && i < n; i++)
-			if (!(st->names[i] = strdup(args[i])))
-				rc = err_set(e, -ENOMEM, NULL);
-		return rc;
-	}
 	rc = cmd_inputs_expand(args, n, &in, e);
 	if (rc)
 		return rc;
-	for (size_t i = 0; !rc && i < st->n; i++) {
-		const struct tarin_src *s = &in.srcs[i];
+	for (size_t a = 0; !rc && a < n && i < st->n; a++) {
+		const struct image *img;
 
-		if (i >= in.nsrcs)
-			st->names[i] = strdup("?");
-		else
-			st->names[i] = strdup(s->name ? s->name : s->path);
-		if (!st->names[i])
-			rc = err_set(e, -ENOMEM, NULL);
+		if (!image_is_spec(args[a])) {
+			if (!(st->names[i++] = strdup(args[a])))
+				rc = -ENOMEM;
+			continue;
+		}
+		img = in.imgs[k++];
+		for (size_t j = 0; !rc && j < img->nlayers && i < st->n; j++) {
+			st->names[i] = strdup(in.srcs[i].name ? in.srcs[i].name
+					      : in.srcs[i].path);
+			rc = st->names[i] ? image_layer_info(st, i, img, j)
+					  : -ENOMEM;
+			i++;
+		}
 	}
 	cmd_inputs_release(&in, NULL);
-	return rc;
+	return rc ? err_set(e, rc, "out of memory") : 0;
 }
 
 int show_load(const char *cmd, char **args, size_t n,
@@ -88,9 +108,14 @@ int show_load(const char *cmd, char **args, size_t n,
 
 void show_stack_release(struct show_stack *st)
 {
-	for (size_t i = 0; st->names && i < st->n; i++)
+	for (size_t i = 0; st->names && i < st->n; i++) {
 		free(st->names[i]);
+		free(st->digests ? st->digests[i] : NULL);
+		free(st->commands ? st->commands[i] : NULL);
+	}
 	free(st->names);
+	free(st->digests);
+	free(st->commands);
 	ovl_free(st->ovl);
 	*st = (struct show_stack){ 0 };
 }
@@ -304,4 +329,53 @@ void show_json_entry(FILE *f, const struct show_entry *e)
 		fprintf(f, ",\"major\":%u,\"minor\":%u", major(e->a.rdev),
 			minor(e->a.rdev));
 	}
+}
+
+char *show_si_bytes(uint64_t v, char buf[32])
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB",
+					     "PB", "EB" };
+	double val = (double)v;
+	int e = 0;
+
+	/* go-humanize's Bytes, which dive prints: base 1000, one decimal
+	   below 10, rounded to a tenth */
+	if (v < 10) {
+		snprintf(buf, 32, "%llu B", (unsigned long long)v);
+		return buf;
+	}
+	while (e < 6 && val >= 1000.0) {
+		val /= 1000.0;
+		e++;
+	}
+	val = floor(val * 10 + 0.5) / 10;
+	snprintf(buf, 32, val < 10 ? "%.1f %s" : "%.0f %s", val, units[e]);
+	return buf;
+}
+
+char *show_go_float(double v, char buf[40])
+{
+	int p = 1;
+
+	/* Go's %v: the shortest digits that read back as v, in %e form when
+	   the exponent is below -4 or at least 6 (strconv 'g', -1) */
+	if (isnan(v) || isinf(v)) {
+		snprintf(buf, 40, isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+		return buf;
+	}
+	for (; p < 17; p++) {
+		snprintf(buf, 40, "%.*e", p - 1, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	snprintf(buf, 40, "%.*e", p - 1, v);
+	{
+		int exp = atoi(strchr(buf, 'e') + 1);
+
+		if (exp < -4 || exp >= 6)
+			return buf;
+		snprintf(buf, 40, "%.*f", p - 1 - exp > 0 ? p - 1 - exp : 0,
+			 v);
+	}
+	return buf;
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -75,11 +76,31 @@ void cmd_signals(void)
 	signal(SIGPIPE, SIG_IGN);	/* EPIPE is reported as an error */
 }
 
+/*
+ * Whether stdout is a pipe or socket whose reader has gone: poll(2) says
+ * POLLERR for the write end of a pipe without a reader.
+ */
+static bool reader_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 int cmd_finish_stdout(void)
 {
-	if (fflush(stdout) || ferror(stdout) || fclose(stdout))
+	int bad = fflush(stdout) || ferror(stdout);
+	int saved = errno;
+
+	if (bad && (saved == EPIPE || reader_gone())) {
+		/* | head: the reader has what it wanted; as coreutils under
+		   SIGPIPE, say nothing, and succeed for the reader's sake */
+		fclose(stdout);
+		return CMD_OK;
+	}
+	if (bad || fclose(stdout))
 		return cmd_fail("cannot write to standard output: %s",
-				strerror(errno));
+				strerror(bad ? saved : errno));
 	return CMD_OK;
 }
 

@@ -64,6 +64,7 @@ struct walker {
 	size_t nheap;
 	uint64_t seq;		/* regular files seen, for stable ties */
 	struct inspect_dive_walk *dive;
+	bool dive_only;		/* the second walk (inspect_dive_rewind) */
 };
 
 /* The entry of ino, added (zeroed, ino set, *added true) when new. */
@@ -330,10 +331,10 @@ static int visit_child(struct walker *w, const struct inspect_slot *kids, uint32
 	uint32_t ns = 0;
 	int rc = pathbuf_push(&w->p, d0->name, d0->namelen);
 
-	if (!rc)
+	if (!rc && !w->dive_only)
 		rc = visit_path(w, kids, m);
 	if (!rc)
-		rc = inspect_dive_enter(w->dive, kids, m);
+		rc = inspect_dive_enter(w->dive, kids, m, w->p.s, w->p.len);
 	for (uint32_t i = 0; !rc && i < m; i++) {
 		if (!is_wh(kids[i].d) && S_ISDIR(kids[i].d->ino->mode))
 			sub[ns++] = kids[i];
@@ -472,6 +473,12 @@ int inspect_run(struct ovl *ovl, const struct inspect_opts *o,
 		err_entry(e, w.p.s, w.p.len);
 	else
 		rc = finish(&w);
+	if (!rc && inspect_dive_rewind(w.dive)) {
+		w.dive_only = true;
+		rc = walk_dir(&w, roots, (uint32_t)n);
+		if (rc)
+			err_entry(e, w.p.s, w.p.len);
+	}
 	if (!rc)
 		rc = inspect_dive_finish(w.dive, r);
 out:

@@ -30,11 +30,13 @@ int inspect_dive_new(uint32_t n, size_t top, struct inspect_dive_walk **out);
 void inspect_dive_free(struct inspect_dive_walk *dw);
 
 /*
- * The walk stands at a path whose entries are s[0..m) (bottom first,
- * whiteouts included), before its children. Returns 0 or -ENOMEM.
+ * The walk stands at path (len bytes, "/...") whose entries are s[0..m)
+ * (bottom first, whiteouts included), before its children. Returns 0 or
+ * -ENOMEM.
  */
 int inspect_dive_enter(struct inspect_dive_walk *dw,
-		       const struct inspect_slot *s, uint32_t m);
+		       const struct inspect_slot *s, uint32_t m,
+		       const char *path, size_t len);
 
 /*
  * The walk leaves the path it entered last, named path (len bytes, "/..."),
@@ -42,6 +44,13 @@ int inspect_dive_enter(struct inspect_dive_walk *dw,
  */
 int inspect_dive_leave(struct inspect_dive_walk *dw, const char *path,
 		       size_t len);
+
+/*
+ * After a whole walk: true when dive stops counting some layer before its
+ * end, and the figures must be taken again by a second walk (entering and
+ * leaving as before), which now skips what dive does not count.
+ */
+bool inspect_dive_rewind(struct inspect_dive_walk *dw);
 
 /*
  * Fills r->dive from what the walk saw and r->layers' bytes (dive's layer

@@ -82,6 +82,13 @@ bool image_is_dir_spec(const char *arg);
 int image_open(const char *spec, struct image **out, struct err *e);
 void image_free(struct image *img);
 
+/*
+ * The created_by of the history entry of layer i (image-spec config.md:
+ * the entries without empty_layer, in order), or NULL. Points into
+ * img's config.
+ */
+const char *image_layer_created_by(const struct image *img, size_t i);
+
 /* Fills src to read layer i of img (pointers into img). */
 void image_layer_src(const struct image *img, size_t i, struct tarin_src *src);
 
