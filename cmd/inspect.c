@@ -163,7 +163,7 @@ static int print_change(void *ctx, enum inspect_change c, const char *path,
 		show_name(stdout, path, len);
 		putchar('\n');
 	}
-	return ferror(stdout) ? -EIO : 0;
+	return ferror(stdout) ? -EPIPE : 0;	/* cmd_finish_stdout says */
 }
 
 /* A JSON string, or null. */
@@ -238,11 +238,11 @@ static void print_json(const struct insp *in, const struct inspect_report *r)
 }
 
 /* The cells of the layer table, right-aligned but for the last. */
-#define NCOL 7
+#define NCOL 8
 static void print_layers(const struct insp *in, const struct inspect_report *r)
 {
-	static const char *const head[NCOL] = { "layer", "digest", "bytes",
-		"wasted", "added", "modified", "removed" };
+	static const char *const head[NCOL] = { "layer", "digest", "added",
+		"modified", "removed", "files", "bytes", "wasted" };
 	int w[NCOL];
 	char (*cell)[NCOL][32] = calloc(r->nlayers ? r->nlayers : 1,
 					sizeof(*cell));
@@ -258,13 +258,14 @@ static void print_layers(const struct insp *in, const struct inspect_report *r)
 		snprintf(cell[i][0], 32, "%zu", i + 1);
 		/* docker's short id: 12 hex digits of the digest */
 		snprintf(cell[i][1], 32, "%.12s", dg ? dg + 7 : "-");
-		size_str(in, l->bytes, cell[i][2]);
-		size_str(in, l->wasted, cell[i][3]);
-		snprintf(cell[i][4], 32, "%llu", (unsigned long long)l->added);
-		snprintf(cell[i][5], 32, "%llu",
+		snprintf(cell[i][2], 32, "%llu", (unsigned long long)l->added);
+		snprintf(cell[i][3], 32, "%llu",
 			 (unsigned long long)l->modified);
-		snprintf(cell[i][6], 32, "%llu",
+		snprintf(cell[i][4], 32, "%llu",
 			 (unsigned long long)l->removed);
+		snprintf(cell[i][5], 32, "%llu", (unsigned long long)l->files);
+		size_str(in, l->bytes, cell[i][6]);
+		size_str(in, l->wasted, cell[i][7]);
 		for (int k = 0; k < NCOL; k++)
 			if ((int)strlen(cell[i][k]) > w[k])
 				w[k] = (int)strlen(cell[i][k]);
@@ -477,7 +478,10 @@ int cmd_inspect(int argc, char **argv)
 		io.ctx = &in;
 	}
 	rc = inspect_run(st.ovl, &io, &r, &e);
-	rc = rc ? cmd_report(&e) : report(&in, &r);
+	if (rc == -EPIPE)	/* stdout failed: quiet when the reader left */
+		rc = cmd_finish_stdout();
+	else
+		rc = rc ? cmd_report(&e) : report(&in, &r);
 	inspect_report_release(&r);
 out_stack:
 	show_stack_release(&st);
