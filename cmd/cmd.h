@@ -34,6 +34,7 @@ enum { CMD_OK = 0, CMD_FAIL = 1, CMD_USAGE = 2 };
 
 int cmd_build(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_flatten(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

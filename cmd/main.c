@@ -36,6 +36,18 @@ static const struct cmd_struct commands[] = {
 	  "\n"
 	  "  PATH...           paths in the image, after '--'; symlinks are\n"
 	  "                    followed inside the image root\n" },
+	{ "diff", cmd_diff,
+	  "what differs between two images or stacks, entry by entry",
+	  "usage: overtar diff [--json] [-q] [--ignore FIELD,...] LAYER... "
+	  "-- LAYER...\n"
+	  "\n"
+	  "  LAYER...          each side one image or a stack of layers, base\n"
+	  "                    first; '--' between the two sides\n"
+	  "  --ignore FIELDS   fields not to compare: type, mode, owner, size,\n"
+	  "                    content, target, device, xattrs, mtime\n"
+	  "  --json            one JSON object per difference (overtar(1))\n"
+	  "  -q, --quiet       print nothing; the exit status says\n"
+	  "exit status: 0 the same, 1 different, 2 trouble (as diff(1))\n" },
 	{ "flatten", cmd_flatten,
 	  "write the merged tree of a stack of layers as one tar",
 	  "usage: overtar flatten [-o OUT] [-z none|gzip|zstd] "
