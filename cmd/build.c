@@ -181,7 +181,8 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:e:o:z:h", build_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:e:o:z:h" CMD_LAYER_SHORT,
+					 build_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 		case 'e':
@@ -265,6 +266,7 @@ int cmd_build(int argc, char **argv)
 		rc = cmd_report(&e);
 		goto out;
 	}
+	cmd_progress_phase(PROGRESS_SCRIPT);
 	rc = run_scripts(&a, ovl, &e);
 	if (rc && !e.line) {
 		/* not a line of a script: the script file could not be read */

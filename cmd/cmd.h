@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "base/progress.h"
 #include "layers/sink.h"
 
 struct dirout;
@@ -65,6 +66,9 @@ void cmd_signals(void);
 struct cmd_layer_opts {
 	bool keep_dirlinks;
 	bool writable;
+	bool quiet;		/* -q: no warnings, no progress */
+	bool verbose;		/* -v: the closing summary */
+	bool progress;		/* --progress: even when stderr is no tty */
 	const char *spool_dir;
 	/* overtar(1) LIMITS, as struct tarin_opts; 0: the default */
 	uint64_t max_entries, max_spool;
@@ -110,13 +114,19 @@ enum cmd_layer_opt {
 	CMD_OPT_MAX_SPOOL,
 	CMD_OPT_KEEP_DIRLINKS,
 	CMD_OPT_SPOOL_DIR,
+	CMD_OPT_PROGRESS,
 };
+/* The short options CMD_LAYER_OPTIONS adds, for getopt's string. */
+#define CMD_LAYER_SHORT "qv"
 #define CMD_LAYER_OPTIONS \
 	{ "keep-dirlinks", no_argument, NULL, CMD_OPT_KEEP_DIRLINKS }, \
 	{ "spool-dir", required_argument, NULL, CMD_OPT_SPOOL_DIR }, \
 	{ "max-entries", required_argument, NULL, CMD_OPT_MAX_ENTRIES }, \
 	{ "max-path-depth", required_argument, NULL, CMD_OPT_MAX_PATH_DEPTH }, \
 	{ "max-spool", required_argument, NULL, CMD_OPT_MAX_SPOOL }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "progress", no_argument, NULL, CMD_OPT_PROGRESS }, \
 	{ "help", no_argument, NULL, 'h' }
 
 /*
@@ -193,6 +203,22 @@ int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
 int cmd_output_commit(struct cmd_output *out, struct err *e);
 /* Removes what was written. */
 void cmd_output_abort(struct cmd_output *out);
+
+/*
+ * Progress on stderr and the -v summary (cmd/progress.c). Starts counting
+ * (and, when stderr is a terminal or lo->progress, drawing) once per
+ * process; returns the counters the engine advances, or NULL when neither
+ * is asked for. The line is erased and the summary printed at exit.
+ */
+struct progress *cmd_progress_start(const struct cmd_layer_opts *lo);
+/* The counters, or NULL when not counting. */
+struct progress *cmd_progress(void);
+/* Enters enum progress_phase phase (its time counts from now). */
+void cmd_progress_phase(int phase);
+/* Stops drawing and erases the line (before other output). */
+void cmd_progress_stop(void);
+/* Whether -q asked for no warnings. */
+bool cmd_quiet(void);
 
 /* Checks stdout with fflush/ferror/fclose before exit 0 (git). */
 int cmd_finish_stdout(void);

@@ -25,7 +25,6 @@ enum diff_opt {
 static const struct option diff_opts[] = {
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "json", no_argument, NULL, OPT_JSON },
-	{ "quiet", no_argument, NULL, 'q' },
 	CMD_LAYER_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -109,7 +108,8 @@ static int parse(int argc, char **argv, struct dargs *d,
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qh", diff_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h" CMD_LAYER_SHORT,
+					 diff_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_IGNORE:
 			if (parse_fields(optarg, &d->ignore, &bad))
@@ -119,7 +119,9 @@ static int parse(int argc, char **argv, struct dargs *d,
 						 "xattrs, mtime)", bad);
 			break;
 		case OPT_JSON: d->json = true; break;
-		case 'q': d->quiet = true; break;
+		case 'q':
+			d->quiet = lo->quiet = true;
+			break;
 		default:
 			rc = cmd_layer_option("diff", c, argv, lo, &done);
 			if (done)
@@ -162,6 +164,7 @@ int cmd_diff(int argc, char **argv)
 	rc = load(argv + optind, (size_t)(sa.optc - optind), &lo, &a);
 	if (!rc)
 		rc = load(sa.paths, sa.npaths, &lo, &b);
+	cmd_progress_stop();	/* the lines go to stdout, maybe the tty */
 	if (rc)
 		goto out;
 	err_clear(&e);

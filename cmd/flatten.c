@@ -64,7 +64,8 @@ int cmd_flatten(int argc, char **argv)
 
 	err_clear(&e);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:z:h", flatten_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:z:h" CMD_LAYER_SHORT,
+					 flatten_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			oo.path = optarg;

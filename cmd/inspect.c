@@ -405,7 +405,8 @@ static int parse(int argc, char **argv, struct insp *in,
 	int rc, c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", inspect_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h" CMD_LAYER_SHORT,
+					 inspect_opts, NULL)) != -1) {
 		if ((c >= OPT_BYTES && c <= OPT_HIGHEST_USER_WASTED_PERCENT) ||
 		    (c >= SHOW_OPT_JSON && c <= SHOW_OPT_MIN_EFFICIENCY)) {
 			if ((rc = take_option(c, in)))

@@ -57,6 +57,8 @@ int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
 		cmd_output_abort(out);
 		return cmd_fail("out of memory");
 	}
+	tarout_set_progress(out->t, cmd_progress());
+	cmd_progress_phase(PROGRESS_WRITE);
 	return CMD_OK;
 }
 
@@ -76,7 +78,7 @@ int cmd_output_commit(struct cmd_output *out, struct err *e)
 		unsigned long skipped = dirout_skipped(out->dir);
 
 		rc = dirout_commit(out->dir, e);
-		if (!rc && skipped)
+		if (!rc && skipped && !cmd_quiet())
 			fprintf(stderr, "overtar: warning: not root: %lu "
 				"owners, devices or privileged xattrs not "
 				"written\n", skipped);

@@ -99,6 +99,7 @@ int show_load(const char *cmd, char **args, size_t n,
 		return cmd_usage(cmd, "no layers given");
 	if (cmd_load_stack(args, n, lo, &st->ovl, &e))
 		return cmd_report(&e);
+	cmd_progress_stop();	/* what follows goes to stdout, maybe the tty */
 	if (layer_names(args, n, st, &e)) {
 		show_stack_release(st);
 		return cmd_report(&e);

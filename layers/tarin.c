@@ -70,6 +70,7 @@ static ssize_t in_next(struct tarin_input *in)
 	if (n <= 0)
 		return n;
 	in->pos += (uint64_t)n;
+	progress_add(in->progress, in_bytes, (uint64_t)n);
 	if (in->want)
 		sha256_update(&in->hash, (size_t)n, in->block);
 	return n;
@@ -107,6 +108,7 @@ static la_int64_t in_skip(struct archive *a, void *cd, la_int64_t req)
 	if (lseek(in->fd, (off_t)req, SEEK_CUR) < 0)
 		return 0;
 	in->pos += (uint64_t)req;
+	progress_add(in->progress, in_bytes, (uint64_t)req);
 	return req;
 }
 
@@ -550,6 +552,7 @@ static int loader_init(struct tarin_loader *ld, const struct tarin_opts *opts,
 
 	ld->e = e;
 	ld->in.fd = -1;
+	ld->in.progress = opts ? opts->progress : NULL;
 	ld->max_entries = opts && opts->max_entries ? opts->max_entries
 						    : TARIN_MAX_ENTRIES;
 	ld->max_path = opts && opts->max_path ? opts->max_path

@@ -475,6 +475,7 @@ int tarin_load_entry(struct tarin_loader *ld, struct archive_entry *ae)
 
 	if (!raw)
 		return err_set(ld->e, -EINVAL, "entry without a name");
+	progress_add(ld->in.progress, in_entries, 1);
 	if (++ld->nentries > ld->max_entries)
 		return err_set(ld->e, -E2BIG, "more than %llu entries",
 			       (unsigned long long)ld->max_entries);

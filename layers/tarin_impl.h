@@ -48,6 +48,7 @@ struct tarin_input {
 	/* tarin_src.sha256: every byte from base to size is hashed */
 	const unsigned char *want;
 	struct sha256_ctx hash;
+	struct progress *progress;	/* or NULL */
 };
 
 /* The per-layer spool: an unlinked file written through a buffer. */

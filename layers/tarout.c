@@ -47,6 +47,7 @@ struct tarout {
 	size_t name_cap;
 	char *pax;		/* pax records of the current entry */
 	size_t pax_len, pax_cap;
+	struct progress *progress;	/* out_entries, out_bytes; or NULL */
 };
 
 /* What goes into one ustar header, already fitted to its fields. */
@@ -81,6 +82,11 @@ struct tarout *tarout_new_fn(tarout_fn *fn, void *arg)
 		t->fn_arg = arg;
 	}
 	return t;
+}
+
+void tarout_set_progress(struct tarout *t, struct progress *p)
+{
+	t->progress = p;
 }
 
 void tarout_free(struct tarout *t)
@@ -458,6 +464,9 @@ int tarout_write(struct tarout *t, const struct tarout_entry *ent,
 	uint64_t size;
 	int r;
 
+	progress_add(t->progress, out_entries, 1);
+	if (ent->type == TAROUT_FILE && ent->data)
+		progress_add(t->progress, out_bytes, ent->data->size);
 	if (t->fn)
 		return t->fn(t->fn_arg, ent, e);
 	r = hdr_from_entry(t, ent, &h, e);

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "base/progress.h"
 
 struct memfs_data;
 struct memfs_xattr;
@@ -79,5 +80,11 @@ typedef int tarout_fn(void *arg, const struct tarout_entry *ent,
  * nothing; tarout_finish then does nothing. NULL when out of memory.
  */
 struct tarout *tarout_new_fn(tarout_fn *fn, void *arg);
+
+/*
+ * Counts each entry written, and its content bytes, in p's out_entries and
+ * out_bytes (p NULL: none). p must outlive t.
+ */
+void tarout_set_progress(struct tarout *t, struct progress *p);
 
 #endif
