@@ -172,7 +172,10 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 	return cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
 }
 
-/* The options; a usage error returns CMD_USAGE after printing. */
+/*
+ * The options. Returns -1 to go on, or the exit status when done (a usage
+ * error after printing, or --help).
+ */
 static int parse_args(int argc, char **argv, struct build_args *a)
 {
 	bool done;
@@ -233,7 +236,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	}
 	if (!a->clamp)
 		clock_gettime(CLOCK_REALTIME, &a->now);
-	return CMD_OK;
+	return -1;
 }
 
 int cmd_build(int argc, char **argv)
@@ -248,7 +251,7 @@ int cmd_build(int argc, char **argv)
 	if (!a.scripts)
 		return cmd_fail("out of memory");
 	rc = parse_args(argc, argv, &a);
-	if (rc)
+	if (rc >= 0)
 		goto out;
 	a.lo.writable = true;
 	a.lo.now = a.now;

@@ -41,6 +41,7 @@ int cmd_help(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 
 /* The table entry for name, or NULL. */
 const struct cmd_struct *cmd_find(const char *name);
