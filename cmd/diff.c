@@ -169,12 +169,11 @@ int cmd_diff(int argc, char **argv)
 		goto out;
 	err_clear(&e);
 	rc = diff_trees(ovl_vfs(a), ovl_vfs(b), &o, &e);
+	/* stdout failed: main says so, or nothing when the reader left */
 	if (rc == -EPIPE)
-		rc = cmd_finish_stdout() ? DIFF_TROUBLE : 1;
+		rc = 1;
 	else if (rc < 0)
 		rc = (cmd_report(&e), DIFF_TROUBLE);
-	else if (cmd_finish_stdout())
-		rc = DIFF_TROUBLE;
 out:
 	cmd_drop_stack(a);
 	cmd_drop_stack(b);

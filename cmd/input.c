@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 #include "image/image.h"
@@ -48,6 +49,79 @@ int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
 	if (rc)
 		cmd_inputs_release(in, NULL);
 	return rc;
+}
+
+int cmd_inputs_names(char **args, size_t n, const struct cmd_inputs *in,
+		     char ***out)
+{
+	char **names = calloc(in->nsrcs + 1, sizeof(*names));
+	size_t k = 0, j = 0;
+
+	*out = NULL;
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct image *img;
+
+		if (!image_is_spec(args[i])) {
+			names[k++] = strdup(args[i]);
+			continue;
+		}
+		img = in->imgs[j++];
+		for (size_t l = 0; l < img->nlayers; l++)
+			names[k++] = strdup(img->nlayers == 1 ? args[i]
+					    : img->layers[l].name);
+	}
+	for (size_t i = 0; i < k; i++)
+		if (!names[i]) {
+			cmd_names_free(names, k);
+			return -ENOMEM;
+		}
+	*out = names;
+	return 0;
+}
+
+int cmd_inputs_layer_info(char **args, size_t n, const struct cmd_inputs *in,
+			  char ***digests, char ***commands)
+{
+	char **dg = calloc(in->nsrcs + 1, sizeof(*dg));
+	char **cm = calloc(in->nsrcs + 1, sizeof(*cm));
+	size_t k = 0, j = 0;
+	int rc = dg && cm ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		const struct image *img;
+
+		if (!image_is_spec(args[i])) {
+			k++;
+			continue;
+		}
+		img = in->imgs[j++];
+		for (size_t l = 0; !rc && l < img->nlayers; l++, k++) {
+			const char *by = image_layer_created_by(img, l);
+			char buf[72];
+
+			dg[k] = strdup(image_digest_str(img->layers[l].diff_id,
+							buf));
+			if (!dg[k] || (by && !(cm[k] = strdup(by))))
+				rc = -ENOMEM;
+		}
+	}
+	if (rc) {
+		cmd_names_free(dg, in->nsrcs);
+		cmd_names_free(cm, in->nsrcs);
+		dg = cm = NULL;
+	}
+	*digests = dg;
+	*commands = cm;
+	return rc;
+}
+
+void cmd_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 void cmd_inputs_release(struct cmd_inputs *in, struct image **keep)

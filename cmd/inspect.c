@@ -163,7 +163,7 @@ static int print_change(void *ctx, enum inspect_change c, const char *path,
 		show_name(stdout, path, len);
 		putchar('\n');
 	}
-	return ferror(stdout) ? -EPIPE : 0;	/* cmd_finish_stdout says */
+	return ferror(stdout) ? -EPIPE : 0;	/* main says what failed */
 }
 
 /* A JSON string, or null. */
@@ -429,7 +429,7 @@ static int report(struct insp *in, const struct inspect_report *r)
 {
 	bool rules = in->ci.dive || in->ci.own.max_wasted ||
 		     in->ci.own.min_eff;
-	int failed = 0, rc;
+	int failed = 0;
 
 	if (!in->layer && in->json)
 		print_json(in, r);
@@ -437,8 +437,7 @@ static int report(struct insp *in, const struct inspect_report *r)
 		print_text(in, r);
 	if (!in->layer && rules)
 		failed = inspect_ci_evaluate(&in->ci, r, stdout, in->json);
-	rc = cmd_finish_stdout();
-	return rc ? rc : failed ? CMD_FAIL : CMD_OK;
+	return failed ? CMD_FAIL : CMD_OK;	/* main checks stdout */
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -479,8 +478,8 @@ int cmd_inspect(int argc, char **argv)
 		io.ctx = &in;
 	}
 	rc = inspect_run(st.ovl, &io, &r, &e);
-	if (rc == -EPIPE)	/* stdout failed: quiet when the reader left */
-		rc = cmd_finish_stdout();
+	if (rc == -EPIPE)	/* stdout failed: main says, or not for | head */
+		rc = CMD_OK;
 	else
 		rc = rc ? cmd_report(&e) : report(&in, &r);
 	inspect_report_release(&r);

@@ -2,8 +2,12 @@
  * main: overtar's entry point and its one table of commands (git.c's
  * struct cmd_struct).
  */
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 
@@ -161,7 +165,7 @@ int cmd_help(int argc, char **argv)
 
 	if (argc < 2) {
 		general_usage(stdout);
-		return cmd_finish_stdout();
+		return CMD_OK;
 	}
 	if (argc > 2)
 		return cmd_usage("help", "too many arguments");
@@ -169,7 +173,43 @@ int cmd_help(int argc, char **argv)
 	if (!c)
 		return cmd_usage("help", "unknown command '%s'", argv[1]);
 	fputs(c->usage, stdout);
-	return cmd_finish_stdout();
+	return CMD_OK;
+}
+
+/*
+ * Whether stdout is a pipe whose reader has gone: poll(2) reports POLLERR
+ * for the write end of a pipe without a reader.
+ */
+static bool reader_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+/*
+ * Checks stdout once, after the command returned, as git's run_builtin
+ * does: a failed flush or write (a full disk, a closed pipe) is a failure
+ * even when the command itself succeeded. A stdout the caller closed and
+ * nothing was written to is no error (fclose then fails with EBADF).
+ */
+static int finish_stdout(int rc)
+{
+	int bad = fflush(stdout) || ferror(stdout);
+	int saved = errno;
+
+	if (bad && (saved == EPIPE || reader_gone())) {
+		/* | head: the reader has what it wanted; as coreutils under
+		   SIGPIPE, say nothing, and keep the command's status */
+		fclose(stdout);
+		return rc;
+	}
+	if (bad || (fclose(stdout) && errno != EBADF)) {
+		cmd_fail("cannot write to standard output: %s",
+			 strerror(bad ? saved : errno));
+		return CMD_FAIL;
+	}
+	return rc;
 }
 
 int cmd_version(int argc, char **argv)
@@ -179,7 +219,7 @@ int cmd_version(int argc, char **argv)
 	if (argc > 1)
 		return cmd_usage("version", "too many arguments");
 	fputs("overtar " OVERTAR_VERSION "\n", stdout);
-	return cmd_finish_stdout();
+	return CMD_OK;
 }
 
 int main(int argc, char **argv)
@@ -192,10 +232,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		general_usage(stdout);
-		return cmd_finish_stdout();
+		return finish_stdout(CMD_OK);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
-		return cmd_version(1, argv + 1);
+		return finish_stdout(cmd_version(1, argv + 1));
 	c = cmd_find(argv[1]);
 	if (!c) {
 		fprintf(stderr, "overtar: unknown command '%s' (see 'overtar "
@@ -203,5 +243,5 @@ int main(int argc, char **argv)
 		return CMD_USAGE;
 	}
 	cmd_signals();
-	return c->fn(argc - 1, argv + 1);
+	return finish_stdout(c->fn(argc - 1, argv + 1));
 }

@@ -19,6 +19,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/show.h"
+#include "layers/memfs.h"
 
 #define REDRAW_NS 250000000L	/* four times a second at most */
 
@@ -225,4 +226,34 @@ static void summary(void)
 					g.phase_s[ph]);
 	fprintf(stderr, "%s total %.2f s; peak memory %.1f MiB\n", line,
 		since(&g.start), (double)ru.ru_maxrss / 1024.0);
+}
+
+static int count_write(struct entry_writer *w, const struct entry *ent,
+		       struct err *e)
+{
+	struct cmd_counter *c = (struct cmd_counter *)w;
+
+	progress_add(&g.p, out_entries, 1);
+	if (ent->type == ENTRY_FILE && ent->data)
+		progress_add(&g.p, out_bytes, ent->data->size);
+	return entry_write(c->next, ent, e);
+}
+
+static int count_finish(struct entry_writer *w, struct err *e)
+{
+	return entry_finish(((struct cmd_counter *)w)->next, e);
+}
+
+static const struct entry_writer_ops count_ops = {
+	.write = count_write,
+	.finish = count_finish,
+};
+
+void cmd_progress_count(struct cmd_output *out)
+{
+	if (!g.on || !out->w)
+		return;
+	out->counter.w.ops = &count_ops;
+	out->counter.next = out->w;
+	out->w = &out->counter.w;
 }

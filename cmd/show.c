@@ -13,8 +13,6 @@
 #include <sys/sysmacros.h>
 
 #include "core/ovl.h"
-#include "image/image.h"
-#include "layers/tarin.h"
 
 void show_split(int argc, char **argv, struct show_args *a)
 {
@@ -33,90 +31,31 @@ void show_split(int argc, char **argv, struct show_args *a)
 	}
 }
 
-/* Records what an image says of layer j of img as layer i of st. */
-static int image_layer_info(struct show_stack *st, size_t i,
-			    const struct image *img, size_t j)
-{
-	const char *by = image_layer_created_by(img, j);
-	char buf[72];
-
-	st->digests[i] = strdup(image_digest_str(img->layers[j].diff_id, buf));
-	if (by && !(st->commands[i] = strdup(by)))
-		return -ENOMEM;
-	return st->digests[i] ? 0 : -ENOMEM;
-}
-
-/*
- * The names of the layers the arguments expand to (an argument itself, or
- * the name of a layer in an image), with the digest and command of image
- * layers.
- */
-static int layer_names(char **args, size_t n, struct show_stack *st,
-		       struct err *e)
-{
-	struct cmd_inputs in;
-	size_t i = 0, k = 0;
-	int rc = 0;
-
-	st->n = ovl_nlayers(st->ovl);
-	st->names = calloc(st->n, sizeof(*st->names));
-	st->digests = calloc(st->n, sizeof(*st->digests));
-	st->commands = calloc(st->n, sizeof(*st->commands));
-	if (!st->names || !st->digests || !st->commands)
-		return err_set(e, -ENOMEM, NULL);
-	rc = cmd_inputs_expand(args, n, &in, e);
-	if (rc)
-		return rc;
-	for (size_t a = 0; !rc && a < n && i < st->n; a++) {
-		const struct image *img;
-
-		if (!image_is_spec(args[a])) {
-			if (!(st->names[i++] = strdup(args[a])))
-				rc = -ENOMEM;
-			continue;
-		}
-		img = in.imgs[k++];
-		for (size_t j = 0; !rc && j < img->nlayers && i < st->n; j++) {
-			st->names[i] = strdup(in.srcs[i].name ? in.srcs[i].name
-					      : in.srcs[i].path);
-			rc = st->names[i] ? image_layer_info(st, i, img, j)
-					  : -ENOMEM;
-			i++;
-		}
-	}
-	cmd_inputs_release(&in, NULL);
-	return rc ? err_set(e, rc, "out of memory") : 0;
-}
-
 int show_load(const char *cmd, char **args, size_t n,
 	      const struct cmd_layer_opts *lo, struct show_stack *st)
 {
+	struct cmd_layer_opts o = *lo;
 	struct err e;
 
 	err_clear(&e);
 	*st = (struct show_stack){ 0 };
 	if (!n)
 		return cmd_usage(cmd, "no layers given");
-	if (cmd_load_stack(args, n, lo, &st->ovl, &e))
+	o.names = &st->names;
+	o.digests = &st->digests;
+	o.commands = &st->commands;
+	if (cmd_load_stack(args, n, &o, &st->ovl, &e))
 		return cmd_report(&e);
+	st->n = ovl_nlayers(st->ovl);
 	cmd_progress_stop();	/* what follows goes to stdout, maybe the tty */
-	if (layer_names(args, n, st, &e)) {
-		show_stack_release(st);
-		return cmd_report(&e);
-	}
 	return CMD_OK;
 }
 
 void show_stack_release(struct show_stack *st)
 {
-	for (size_t i = 0; st->names && i < st->n; i++) {
-		free(st->names[i]);
-		free(st->digests ? st->digests[i] : NULL);
-		free(st->commands ? st->commands[i] : NULL);
-	}
-	free(st->names);
-	free(st->digests);
-	free(st->commands);
+	cmd_names_free(st->names, st->n);
+	cmd_names_free(st->digests, st->n);
+	cmd_names_free(st->commands, st->n);
 	ovl_free(st->ovl);
 	*st = (struct show_stack){ 0 };
 }
