@@ -222,6 +222,14 @@ int cmd_build(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		goto out;
+	{
+		struct cmd_out_opts chk = { .path = a.out,
+					    .comp_given = a.comp_given };
+
+		if ((rc = cmd_output_check("build", &chk)))
+			goto out;
+		a.out = chk.path;	/* "-": stdout */
+	}
 	a.lo.writable = true;
 	a.lo.now = a.now;
 	a.lo.image = &a.image;

@@ -257,6 +257,15 @@ struct cmd_output {
 };
 
 /*
+ * Before any input is read: "-" becomes stdout (o->path NULL); refuses a
+ * name whose suffix asks for a compression overtar does not write (.xz,
+ * .bz2: a usage error), an existing directory where a file goes, a
+ * missing parent directory, and an oci: output without a tag, naming the
+ * path as given. Returns CMD_OK, or CMD_USAGE/CMD_FAIL after printing.
+ */
+int cmd_output_check(const char *cmd, struct cmd_out_opts *o);
+
+/*
  * Opens the output o->path names, the kind chosen by its prefix in one
  * place (cmd/output.c's table: oci:, docker-archive:, dir:, else a tar
  * file). Returns CMD_OK, or CMD_FAIL/CMD_USAGE after printing (then

@@ -71,6 +71,8 @@ int cmd_flatten(int argc, char **argv)
 	rc = cmd_source_date_epoch("flatten", &oo.created, &sde);
 	if (rc)
 		return rc;
+	if ((rc = cmd_output_check("flatten", &oo)))
+		return rc;
 	lo.image = &img;
 	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &lo, &ovl,
 			    &e);

@@ -68,6 +68,12 @@ struct image {
 	size_t nlayers;
 };
 
+/*
+ * Splits "PREFIX:PATH[:REF]" after the prefix (rest): *path and *ref
+ * (NULL if absent) to free. 0, -EINVAL (no path) or -ENOMEM.
+ */
+int image_spec_split(const char *rest, char **path, char **ref);
+
 /* Whether arg names an image ("oci:" or "docker-archive:"). */
 bool image_is_spec(const char *arg);
 
