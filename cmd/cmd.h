@@ -117,6 +117,13 @@ struct cmd_inputs {
 	size_t nsrcs;
 	struct image **imgs;
 	size_t nimgs;
+	/*
+	 * Per argument, the image spec it was opened as (itself, or its
+	 * path with the prefix its content asks for: image_sniff), or NULL
+	 * for a layer file. Owned.
+	 */
+	char **specs;
+	size_t nargs;
 };
 
 /*
@@ -295,6 +302,9 @@ struct progress *cmd_progress(void);
 void cmd_progress_phase(int phase);
 /* Stops drawing and erases the line (before other output). */
 void cmd_progress_stop(void);
+/* With -v (and not -q): prints "overtar: FMT" on stderr. */
+void cmd_verbose_note(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 /* Whether -q asked for no warnings. */
 bool cmd_quiet(void);
 /*

@@ -4,12 +4,63 @@
  * into their layers, base first, in the place the image was named.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 #include "image/image.h"
 #include "layers/tarin.h"
+
+/*
+ * The image spec arg stands for: itself with a prefix, else the prefix
+ * its content asks for (image_sniff), said with -v; NULL for a layer.
+ * Returns 0 and *out (to free), or a negative errno with e set.
+ */
+static int spec_of(const char *arg, char **out, struct err *e)
+{
+	static const char *const what[] = {
+		[IMAGE_SNIFF_OCI_DIR] = "an OCI layout (a directory with "
+			"oci-layout)",
+		[IMAGE_SNIFF_OCI_ARCHIVE] = "an oci-archive (a tar with "
+			"oci-layout and index.json)",
+		[IMAGE_SNIFF_DOCKER_ARCHIVE] = "a docker-archive (a tar whose "
+			"manifest.json names its layers)",
+	};
+	static const char *const prefix[] = {
+		[IMAGE_SNIFF_OCI_DIR] = "oci:",
+		[IMAGE_SNIFF_OCI_ARCHIVE] = "oci-archive:",
+		[IMAGE_SNIFF_DOCKER_ARCHIVE] = "docker-archive:",
+	};
+	enum image_sniff k;
+
+	*out = NULL;
+	if (!strncmp(arg, "dir:", 4)) {
+		err_file(e, "layer", arg);
+		return err_set(e, -ENOTSUP, "a host directory as a layer "
+			       "(dir:) is not read yet; tar it first");
+	}
+	if (image_is_spec(arg))
+		return (*out = strdup(arg)) ? 0 : err_set(e, -ENOMEM, NULL);
+	/* a ':' in the path would end it inside a spec: a layer, as given */
+	k = strchr(arg, ':') ? IMAGE_SNIFF_LAYER : image_sniff(arg);
+	if (k == IMAGE_SNIFF_LAYER) {
+		cmd_verbose_note("'%s': read as a layer", arg);
+		return 0;
+	}
+	cmd_verbose_note("'%s': read as %s", arg, what[k]);
+	if (asprintf(out, "%s%s", prefix[k], arg) < 0) {
+		*out = NULL;
+		return err_set(e, -ENOMEM, NULL);
+	}
+	if (image_is_spec(*out))
+		return 0;
+	free(*out);
+	*out = NULL;
+	err_file(e, "layer", arg);
+	return err_set(e, -ENOTSUP, "%s, which this overtar cannot read; "
+		       "extract it and name the layout as oci:DIR", what[k]);
+}
 
 int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
 		      struct err *e)
@@ -19,14 +70,19 @@ int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
 
 	*in = (struct cmd_inputs){ 0 };
 	in->imgs = calloc(n + 1, sizeof(*in->imgs));
-	if (!in->imgs)
+	in->specs = calloc(n + 1, sizeof(*in->specs));
+	in->nargs = n;
+	if (!in->imgs || !in->specs) {
+		cmd_inputs_release(in, NULL);
 		return err_set(e, -ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < n && !rc; i++) {
-		if (!image_is_spec(args[i])) {
-			total++;
+		rc = spec_of(args[i], &in->specs[i], e);
+		if (rc || !in->specs[i]) {
+			total += !rc;
 			continue;
 		}
-		rc = image_open(args[i], &in->imgs[in->nimgs], e);
+		rc = image_open(in->specs[i], &in->imgs[in->nimgs], e);
 		if (!rc)
 			total += in->imgs[in->nimgs++]->nlayers;
 	}
@@ -35,7 +91,7 @@ int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
 	for (size_t i = 0, k = 0; i < n && !rc; i++) {
 		struct image *img;
 
-		if (!image_is_spec(args[i])) {
+		if (!in->specs[i]) {
 			in->srcs[in->nsrcs++] = (struct tarin_src){
 				.path = args[i] };
 			continue;
@@ -63,7 +119,7 @@ int cmd_inputs_names(char **args, size_t n, const struct cmd_inputs *in,
 	for (size_t i = 0; i < n; i++) {
 		const struct image *img;
 
-		if (!image_is_spec(args[i])) {
+		if (!in->specs[i]) {
 			names[k++] = strdup(args[i]);
 			continue;
 		}
@@ -92,7 +148,7 @@ int cmd_inputs_layer_info(char **args, size_t n, const struct cmd_inputs *in,
 	for (size_t i = 0; !rc && i < n; i++) {
 		const struct image *img;
 
-		if (!image_is_spec(args[i])) {
+		if (!in->specs[i]) {
 			k++;
 			continue;
 		}
@@ -135,5 +191,6 @@ void cmd_inputs_release(struct cmd_inputs *in, struct image **keep)
 		image_free(in->imgs[i]);
 	free(in->imgs);
 	free(in->srcs);
+	cmd_names_free(in->specs, in->nargs);
 	*in = (struct cmd_inputs){ 0 };
 }

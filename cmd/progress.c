@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,4 +257,21 @@ void cmd_progress_count(struct cmd_output *out)
 	out->counter.w.ops = &count_ops;
 	out->counter.next = out->w;
 	out->w = &out->counter.w;
+}
+
+void cmd_verbose_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!g.verbose || g.quiet)
+		return;
+	pthread_mutex_lock(&g.lock);
+	if (g.drawn)
+		fputs("\r\033[K", stderr);	/* the line is redrawn later */
+	fputs("overtar: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&g.lock);
 }

@@ -311,12 +311,12 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	if (stdins > 1)
 		return err_set(e, -EINVAL, "standard input ('-') given as a "
 			       "layer more than once");
+	l.progress = cmd_progress_start(o);	/* -v: what inputs are */
 	rc = cmd_inputs_expand(paths, n, &in, e);
 	if (rc)
 		return rc;
 	l.srcs = in.srcs;
 	l.n = in.nsrcs;
-	l.progress = cmd_progress_start(o);
 	input_totals(l.progress, in.srcs, l.n);
 	rc = -ENOMEM;
 	oo.now = o->now;

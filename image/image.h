@@ -74,6 +74,21 @@ struct image {
  */
 int image_spec_split(const char *rest, char **path, char **ref);
 
+/* What a path given without a prefix is, by content (image/sniff.c). */
+enum image_sniff {
+	IMAGE_SNIFF_LAYER,		/* anything else: a layer tar */
+	IMAGE_SNIFF_OCI_DIR,		/* a directory with oci-layout */
+	IMAGE_SNIFF_OCI_ARCHIVE,	/* a tar: oci-layout, index.json */
+	IMAGE_SNIFF_DOCKER_ARCHIVE,	/* a tar: manifest.json of layers */
+};
+
+/*
+ * Looks at path ("-": standard input, a layer) without changing
+ * anything; what cannot be read is a layer, for tarin to report. Never
+ * prints.
+ */
+enum image_sniff image_sniff(const char *path);
+
 /* Whether arg names an image ("oci:" or "docker-archive:"). */
 bool image_is_spec(const char *arg);
 

@@ -50,8 +50,9 @@ cmp -s pipe.tar ref.tar || fail "the tar on stdout differs under a terminal"
 grep -q "overtar: reading layer 1/1" err || fail "--progress: $(cat -v err)"
 [ "$(tail -c 4 err | od -An -c | tr -d ' ')" = "\\r033[K" ] ||
 	fail "--progress: not erased at the end: $(tail -c 20 err | od -c)"
-# -v without a terminal: only the summary
+# -v without a terminal: what the input was taken for, and the summary
 "$OVERTAR" flatten -v -o out.tar big.tar 2>err || fail "-v"
-[ "$(wc -l <err)" -eq 2 ] && grep -q "^overtar: read 1 layers: 3000 entries" err ||
+[ "$(wc -l <err)" -eq 3 ] && grep -qx "overtar: 'big.tar': read as a layer" err &&
+	grep -q "^overtar: read 1 layers: 3000 entries" err ||
 	fail "-v without a terminal: $(cat -v err)"
 exit 0
