@@ -270,7 +270,9 @@ static int account(struct walker *w, const struct memfs_dentry *d, uint32_t k,
  */
 static bool same_dir(const struct memfs_inode *a, const struct memfs_inode *b)
 {
+	/* an opaque directory hides what is below: a change however equal */
 	if (!S_ISDIR(a->mode) || !S_ISDIR(b->mode) || a->mode != b->mode ||
+	    (b->flags & MEMFS_I_OPAQUE) ||
 	    a->uid != b->uid || a->gid != b->gid ||
 	    a->mtime.tv_sec != b->mtime.tv_sec ||
 	    a->mtime.tv_nsec != b->mtime.tv_nsec || a->nxattrs != b->nxattrs)
