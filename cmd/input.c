@@ -35,10 +35,10 @@ static int spec_of(const char *arg, char **out, struct err *e)
 	enum image_sniff k;
 
 	*out = NULL;
-	if (!strncmp(arg, "dir:", 4)) {
-		err_file(e, "layer", arg);
-		return err_set(e, -ENOTSUP, "a host directory as a layer "
-			       "(dir:) is not read yet; tar it first");
+	if (!strncmp(arg, "dir:", 4)) {	/* a layer: see cmd_inputs_expand */
+		cmd_verbose_note("'%s': read as a layer from a directory",
+				 arg);
+		return 0;
 	}
 	if (image_is_spec(arg))
 		return (*out = strdup(arg)) ? 0 : err_set(e, -ENOMEM, NULL);
@@ -91,6 +91,12 @@ int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
 	for (size_t i = 0, k = 0; i < n && !rc; i++) {
 		struct image *img;
 
+		if (!in->specs[i] && !strncmp(args[i], "dir:", 4)) {
+			in->srcs[in->nsrcs++] = (struct tarin_src){
+				.path = args[i] + 4, .name = args[i],
+				.dir = true };
+			continue;
+		}
 		if (!in->specs[i]) {
 			in->srcs[in->nsrcs++] = (struct tarin_src){
 				.path = args[i] };

@@ -618,11 +618,13 @@ int tarin_load_src(const struct tarin_src *src, const struct tarin_opts *opts,
 
 	*out = NULL;
 	rc = loader_init(&ld, opts, e);
-	if (!rc)
+	if (!rc && src->dir)
+		rc = tarin_load_dir(&ld, src->path);
+	else if (!rc)
 		rc = input_open(&ld, src);
-	if (!rc)
+	if (!rc && !src->dir)
 		rc = archive_setup(&ld);
-	if (!rc)
+	if (!rc && !src->dir)
 		rc = load_entries(&ld);
 	if (!rc)
 		rc = in_verify(&ld);

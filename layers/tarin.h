@@ -80,6 +80,12 @@ struct tarin_src {
 	 * in place has its skipped content read for the hash too.
 	 */
 	const unsigned char *sha256;
+	/*
+	 * path is a host directory tree, read as a layer as lstat sees it
+	 * (owners, modes, times, xattrs, devices, hard links; no symlink
+	 * followed), its content copied into the spool
+	 */
+	bool dir;
 };
 
 /*

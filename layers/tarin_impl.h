@@ -125,6 +125,12 @@ int tarin_entry_data(struct tarin_loader *ld, struct archive_entry *ae,
 int tarin_load_entry(struct tarin_loader *ld, struct archive_entry *ae);
 
 /*
+ * Loads the host directory tree at root into ld->fs (tarin_src.dir).
+ * Returns 0 or a negative errno recorded on ld->e. (tarin_dir.c)
+ */
+int tarin_load_dir(struct tarin_loader *ld, const char *root);
+
+/*
  * Turns the whiteouts recorded while loading into whiteout dentries and
  * opaque flags, once every entry is in. Returns 0 or a negative errno.
  * (tarin_entry.c)
