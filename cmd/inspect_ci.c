@@ -19,7 +19,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/show.h"
-#include "image/image.h"
+#include "base/io.h"
 
 static const struct {
 	const char *name, *kebab, *dflt;
@@ -199,7 +199,7 @@ int inspect_ci_load(struct inspect_ci *ci, const char *path,
 	char *buf = NULL, *line, *save = NULL;
 	bool in_rules = false;
 	size_t len;
-	int rc = image_read_file(path, 1 << 20, &buf, &len);
+	int rc = io_read_file(path, 1 << 20, &buf, &len);
 
 	if (rc) {
 		snprintf(msg, size, "%s", strerror(-rc));

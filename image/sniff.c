@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "image/image_impl.h"
-#include "layers/memfs.h"
+#include "base/io.h"
 
 #define BLOCK 512
 #define MAX_HEADERS 100000	/* an image archive has a few per layer */
@@ -94,7 +94,7 @@ static bool walk(int fd, uint64_t fsize, struct seen *s)
 		char name[101];
 		uint64_t size;
 
-		if (memfs_pread_all(fd, h, BLOCK, off))
+		if (io_pread_all(fd, h, BLOCK, off))
 			return false;
 		if (!h[0])
 			return true;	/* the end of the archive */
@@ -123,7 +123,7 @@ static bool names_layers(int fd, const struct seen *s)
 	if (!s->man_size || s->man_size > MAX_MANIFEST ||
 	    !(buf = malloc(s->man_size)))
 		return false;
-	if (!memfs_pread_all(fd, buf, s->man_size, s->man_off) &&
+	if (!io_pread_all(fd, buf, s->man_size, s->man_off) &&
 	    (m = json_loadb(buf, s->man_size, 0, &jerr))) {
 		first = json_array_get(m, 0);
 		ok = json_is_array(json_object_get(first, "Layers"));
