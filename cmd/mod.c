@@ -71,7 +71,8 @@ static int parse_args(int argc, char **argv, struct mod_args *a)
 	bool done;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:z:h", mod_opts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:z:h" CMD_LAYER_SHORT,
+				 mod_opts, &idx)) != -1) {
 		switch (c) {
 		case 'o':
 			a->out = optarg;

@@ -49,7 +49,8 @@ static int parse_args(int argc, char **argv, struct squash_args *a)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:z:h", squash_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:z:h" CMD_LAYER_SHORT,
+				 squash_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			a->out = optarg;
