@@ -2,9 +2,9 @@
 # leak or hang the fuzzers found, and fixed) replayed through that target's
 # LLVMFuzzerTestOneInput with ASan and UBSan (tests/fuzz/README.md). Runs in
 # the asan variant only: the replay binaries are the sanitized ones.
+# run.sh: asan only
 . "$TESTS/cli/lib/common.sh"
 
-[ "$VARIANT" = asan ] || skip "the replays run in the asan variant"
 : "${OVERTAR_BUILD:?OVERTAR_BUILD must name the build folder}"
 n=0
 for dir in "$TESTS"/fuzz/regress/*/; do
