@@ -15,6 +15,7 @@
 
 #include "cmd/cmd.h"
 #include "core/ovl.h"
+#include "layers/dirout.h"
 #include "layers/memfs.h"
 #include "layers/tarin.h"
 
@@ -58,6 +59,7 @@ int cmd_usage(const char *cmd, const char *fmt, ...)
 static void on_signal(int sig)
 {
 	sink_cleanup_all();
+	dirout_sig_cleanup();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
