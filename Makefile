@@ -4,6 +4,7 @@
 #   make demo       install missing packages, build, flatten the sample image
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench | conformance SEEDS=N | fuzz FUZZ_SECONDS=N
+#   make check-corpus  the real-image corpus flattened as the kernel lists it
 #   make valgrind   the CLI tests under valgrind memcheck
 #   make bomb       a 4 GiB gzip bomb flattened, with its peak memory
 
@@ -15,7 +16,8 @@ VERSION := 0.1.0
 PKGS := gcc make pkg-config libarchive-dev zlib1g-dev libzstd-dev \
 	libcmocka-dev python3 attr tar gzip zstd nettle-dev libjansson-dev \
 	libdeflate-dev \
-	skopeo umoci
+	skopeo umoci \
+	pigz libarchive-tools time
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wformat=2
@@ -46,6 +48,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
 .PHONY: all deps check demo install clean bench conformance fuzz unit cli \
+	check-corpus \
 	valgrind bomb fuzz-deps \
 	san-unit san-cli
 
@@ -128,8 +131,19 @@ install: $(BIN)
 
 # make bench: overtar against its floors and peers (tests/bench/bench.sh;
 # BENCH_RUNS, BENCH_SLOW_RUNS, BENCHDATA, BENCH_GEN_ENTRIES).
-bench: all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@bash tests/bench/bench.sh $(BIN)
+
+# the corpus is built by debootstrap (../shared/bench/make-corpus.sh)
+bench check-corpus: PKGS += debootstrap
+
+# make check-corpus: overtar flatten of the bench corpus (built when
+# missing: root, debootstrap, about 5 minutes) against the kernel overlay's
+# listing of it (tests/bench/check_corpus.sh). Not part of make check.
+check-corpus: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/bench/check_corpus.sh $(BIN)
 
 # make fuzz: each libFuzzer target for FUZZ_SECONDS, one at a time, from
 # seeds made of testdata/ and the malformed-archive generators. Findings go
