@@ -13,7 +13,8 @@
 #   3. every kernel conformance test tests/conformance/*.sh with ./overtar
 #      (they need root and overlayfs, and skip otherwise).
 # A test whose header has the line "# run.sh: asan only" runs only with
-# BUILD_DIR/overtar-san.
+# BUILD_DIR/overtar-san; "# run.sh: plain only", only with ./overtar (a
+# check of the test data, not worth a second run).
 #
 # Skips are bounded. Before the tests, a probe mounts an overlay (lowerdir,
 # upperdir, workdir, Docker overlay2's options) in the scratch folder. When
@@ -238,7 +239,7 @@ for t in "$repo"/tests/cli/*.sh; do
 		nskip=$((nskip + 1))
 		echo "SKIP $name: runs with overtar-san only (NO_SAN=1)"
 	fi
-	[ "${NO_SAN:-0}" = 1 ] ||
+	[ "${NO_SAN:-0}" = 1 ] || grep -q '^# run.sh: plain only$' "$t" ||
 		run_script "$t" "$name" " (asan)" "$OVERTAR_SAN" asan $SAN_ENV
 done
 
