@@ -222,8 +222,8 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 				return rc;
 		}
 	}
-	if (optind >= argc)
-		return cmd_usage("build", "no layers given");
+	if (cmd_check_layers("build", argv + optind, (size_t)(argc - optind)))
+		return CMD_USAGE;
 	if (!a->clamp && sde) {
 		if (parse_epoch(sde, &a->now))
 			return cmd_usage("build", "SOURCE_DATE_EPOCH is not "

@@ -81,8 +81,8 @@ int cmd_flatten(int argc, char **argv)
 				return rc;
 		}
 	}
-	if (optind >= argc)
-		return cmd_usage("flatten", "no layers given");
+	if (cmd_check_layers("flatten", argv + optind, (size_t)(argc - optind)))
+		return CMD_USAGE;
 	lo.image = &img;
 	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &lo, &ovl,
 			    &e);

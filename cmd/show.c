@@ -75,8 +75,8 @@ int show_load(const char *cmd, char **args, size_t n,
 
 	err_clear(&e);
 	*st = (struct show_stack){ 0 };
-	if (!n)
-		return cmd_usage(cmd, "no layers given");
+	if (cmd_check_layers(cmd, args, n))
+		return CMD_USAGE;
 	if (cmd_load_stack(args, n, lo, &st->ovl, &e))
 		return cmd_report(&e);
 	if (layer_names(args, n, st, &e)) {

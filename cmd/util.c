@@ -240,6 +240,20 @@ static int load_all(struct loader *l, struct err *e)
 	return rc;
 }
 
+int cmd_check_layers(const char *cmd, char **paths, size_t n)
+{
+	size_t stdins = 0;
+
+	if (!n)
+		return cmd_usage(cmd, "no layers given");
+	for (size_t i = 0; i < n; i++)
+		stdins += !strcmp(paths[i], "-");
+	if (stdins > 1)
+		return cmd_usage(cmd, "standard input ('-') given as a layer "
+				 "more than once");
+	return CMD_OK;
+}
+
 int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 		   struct ovl **out, struct err *e)
 {
@@ -247,15 +261,8 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	struct ovl_opts oo = { .writable = o->writable,
 			       .keep_dirlinks = o->keep_dirlinks };
 	struct cmd_inputs in;
-	size_t stdins = 0;
-	int rc = -ENOMEM;
+	int rc = cmd_inputs_expand(paths, n, &in, e);
 
-	for (size_t i = 0; i < n; i++)
-		stdins += !strcmp(paths[i], "-");
-	if (stdins > 1)
-		return err_set(e, -EINVAL, "standard input ('-') given as a "
-			       "layer more than once");
-	rc = cmd_inputs_expand(paths, n, &in, e);
 	if (rc)
 		return rc;
 	l.srcs = in.srcs;
