@@ -96,20 +96,44 @@ static void root_stack(struct ovl *ovl, struct ovl_dentry *root)
 	root->gen = ovl->gen;
 }
 
-void ovl_revalidate(struct ovl *ovl, struct ovl_dentry *d)
+/* Rebuilds d alone from its parent, which is valid. */
+static void revalidate_one(struct ovl *ovl, struct ovl_dentry *d)
 {
-	if (d->gen == ovl->gen)
-		return;
 	if (!d->parent) {
 		root_stack(ovl, d);
-		return;
-	}
-	ovl_revalidate(ovl, d->parent);
-	if (d->parent->n && S_ISDIR(ovl_top(d->parent)->mode)) {
+	} else if (d->parent->n && S_ISDIR(ovl_top(d->parent)->mode)) {
 		ovl_lookup_stack(ovl, d->parent, d);
 	} else {
 		d->n = 0;
 		d->gen = ovl->gen;
+	}
+}
+
+/*
+ * The stale ancestors are rebuilt top down. The way up reverses their
+ * parent pointers and the way down puts them back (Schorr-Waite pointer
+ * reversal), so neither a stack nor an allocation grows with the depth.
+ */
+void ovl_revalidate(struct ovl *ovl, struct ovl_dentry *d)
+{
+	struct ovl_dentry *down = NULL, *x = d;
+
+	while (x->gen != ovl->gen && x->parent) {
+		struct ovl_dentry *up = x->parent;
+
+		x->parent = down;
+		down = x;
+		x = up;
+	}
+	if (x->gen != ovl->gen)
+		revalidate_one(ovl, x);		/* the root */
+	while (down) {
+		struct ovl_dentry *next = down->parent;
+
+		down->parent = x;
+		revalidate_one(ovl, down);
+		x = down;
+		down = next;
 	}
 }
 

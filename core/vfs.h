@@ -249,10 +249,12 @@ enum vfs_copy_flags {
 int vfs_copy(struct vfs_fs *fs, struct vfs_node *src, const char *dst,
 	     unsigned flags, uid_t uid, gid_t gid);
 
-/* The names of a directory, copied out. */
+/* The names of a directory, copied out: v[i] points into buf. */
 struct vfs_names {
 	char **v;
 	size_t n, cap;
+	char *buf;		/* the names, each NUL-terminated */
+	size_t blen, bcap;
 };
 
 /*
