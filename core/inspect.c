@@ -299,71 +299,144 @@ static int visit_path(struct walker *w, const struct slot *s, uint32_t m)
 	return rc;
 }
 
-static int walk_dir(struct walker *w, const struct slot *dirs, uint32_t nd);
-
-/* One child name: its entries kids[0..m-1]; sub is scratch for m slots. */
-static int visit_child(struct walker *w, const struct slot *kids, uint32_t m,
-		       struct slot *sub)
-{
-	size_t saved = w->p.len, nblk = w->nblk;
-	const struct memfs_dentry *d0 = kids[0].d;
-	uint32_t ns = 0;
-	int rc = pathbuf_push(&w->p, d0->name, d0->namelen);
-
-	if (!rc)
-		rc = visit_path(w, kids, m);
-	for (uint32_t i = 0; !rc && i < m; i++) {
-		if (!is_wh(kids[i].d) && S_ISDIR(kids[i].d->ino->mode))
-			sub[ns++] = kids[i];
-		if (blocks(kids[i].d) && kids[i].layer > 0)
-			rc = blk_push(w, kids[i].layer);
-	}
-	if (!rc && ns)
-		rc = walk_dir(w, sub, ns);
-	w->nblk = nblk;
-	pathbuf_pop(&w->p, saved);
-	return rc;
-}
-
 struct cursor {
 	struct memfs_dentry **list;
 	size_t n, pos;
 };
 
-/* The children of a path whose directories (bottom first) are dirs. */
-static int walk_dir(struct walker *w, const struct slot *dirs, uint32_t nd)
+/*
+ * A path being walked: the merge of its directories' listings (bottom
+ * first, cur[i] the listing of dirs[i]), kids scratch for one child name,
+ * and what to restore when it is done.
+ */
+struct frame {
+	struct cursor *cur;
+	struct slot *dirs, *kids;
+	uint32_t nd;
+	size_t plen, nblk;
+};
+
+struct frames {
+	struct frame *v;
+	size_t n, cap;
+};
+
+/* Pushes a frame for the directories dirs[0..nd-1] (copied). */
+static int frame_push(struct frames *fr, const struct slot *dirs, uint32_t nd,
+		      size_t plen, size_t nblk)
 {
-	struct cursor *cur = malloc(nd * (sizeof(struct cursor) +
-					  2 * sizeof(struct slot)));
-	struct slot *kids = (struct slot *)(cur + nd), *sub = kids + nd;
+	struct frame *f;
 	int rc = 0;
 
-	if (!cur)
-		return -ENOMEM;
-	for (uint32_t i = 0; !rc && i < nd; i++) {
-		cur[i].pos = 0;
-		rc = memfs_readdir(dirs[i].d, &cur[i].list, &cur[i].n);
-	}
-	while (!rc) {
-		struct memfs_dentry *min = NULL;
-		uint32_t m = 0;
+	if (fr->n == fr->cap) {
+		size_t cap = fr->cap ? fr->cap * 2 : 16;
 
-		for (uint32_t i = 0; i < nd; i++)
-			if (cur[i].pos < cur[i].n &&
-			    (!min || memfs_name_cmp(cur[i].list[cur[i].pos], min) < 0))
-				min = cur[i].list[cur[i].pos];
-		if (!min)
-			break;
-		for (uint32_t i = 0; i < nd; i++) {
-			if (cur[i].pos < cur[i].n &&
-			    !memfs_name_cmp(cur[i].list[cur[i].pos], min)) {
-				kids[m].d = cur[i].list[cur[i].pos++];
-				kids[m++].layer = dirs[i].layer;
-			}
-		}
-		rc = visit_child(w, kids, m, sub);
+		if (!(f = realloc(fr->v, cap * sizeof(*f))))
+			return -ENOMEM;
+		fr->v = f;
+		fr->cap = cap;
 	}
-	free(cur);
+	f = &fr->v[fr->n];
+	f->cur = malloc(nd * (sizeof(struct cursor) + 2 * sizeof(struct slot)));
+	if (!f->cur)
+		return -ENOMEM;
+	f->dirs = (struct slot *)(f->cur + nd);
+	f->kids = f->dirs + nd;
+	f->nd = nd;
+	f->plen = plen;
+	f->nblk = nblk;
+	memcpy(f->dirs, dirs, nd * sizeof(*dirs));
+	for (uint32_t i = 0; !rc && i < nd; i++) {
+		f->cur[i].pos = 0;
+		rc = memfs_readdir(dirs[i].d, &f->cur[i].list, &f->cur[i].n);
+	}
+	if (rc) {
+		free(f->cur);
+		return rc;
+	}
+	fr->n++;
+	return 0;
+}
+
+/* The next child name of f into f->kids; 0 when the listings are done. */
+static uint32_t frame_next(struct frame *f)
+{
+	struct memfs_dentry *min = NULL;
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < f->nd; i++)
+		if (f->cur[i].pos < f->cur[i].n &&
+		    (!min || memfs_name_cmp(f->cur[i].list[f->cur[i].pos], min) < 0))
+			min = f->cur[i].list[f->cur[i].pos];
+	if (!min)
+		return 0;
+	for (uint32_t i = 0; i < f->nd; i++) {
+		if (f->cur[i].pos < f->cur[i].n &&
+		    !memfs_name_cmp(f->cur[i].list[f->cur[i].pos], min)) {
+			f->kids[m].d = f->cur[i].list[f->cur[i].pos++];
+			f->kids[m++].layer = f->dirs[i].layer;
+		}
+	}
+	return m;
+}
+
+/*
+ * One child name: its entries kids[0..m-1]; its directories go to sub
+ * (room for m), *ns of them, to be walked next with the path left on.
+ */
+static int visit_child(struct walker *w, const struct slot *kids, uint32_t m,
+		       struct slot *sub, uint32_t *ns)
+{
+	const struct memfs_dentry *d0 = kids[0].d;
+	int rc = pathbuf_push(&w->p, d0->name, d0->namelen);
+
+	*ns = 0;
+	if (!rc)
+		rc = visit_path(w, kids, m);
+	for (uint32_t i = 0; !rc && i < m; i++) {
+		if (!is_wh(kids[i].d) && S_ISDIR(kids[i].d->ino->mode))
+			sub[(*ns)++] = kids[i];
+		if (blocks(kids[i].d) && kids[i].layer > 0)
+			rc = blk_push(w, kids[i].layer);
+	}
+	return rc;
+}
+
+/*
+ * Every path below the roots (bottom first), depth first with an
+ * explicit stack of merged directories (STYLE.md: no recursion whose
+ * depth the input decides).
+ */
+static int walk_tree(struct walker *w, const struct slot *roots, uint32_t n)
+{
+	struct frames fr = { 0 };
+	struct slot *sub = malloc(n * sizeof(*sub));
+	int rc = sub ? frame_push(&fr, roots, n, w->p.len, w->nblk) : -ENOMEM;
+
+	while (!rc && fr.n) {
+		struct frame *f = &fr.v[fr.n - 1];
+		size_t saved = w->p.len, nblk = w->nblk;
+		uint32_t m = frame_next(f), ns;
+
+		if (!m) {
+			w->nblk = f->nblk;
+			pathbuf_pop(&w->p, f->plen);
+			free(f->cur);
+			fr.n--;
+			continue;
+		}
+		rc = visit_child(w, f->kids, m, sub, &ns);
+		if (!rc && ns)
+			rc = frame_push(&fr, sub, ns, saved, nblk);
+		else if (!rc) {
+			w->nblk = nblk;
+			pathbuf_pop(&w->p, saved);
+		}
+	}
+	while (fr.n)
+		free(fr.v[--fr.n].cur);
+	free(fr.v);
+	free(sub);
 	return rc;
 }
 
@@ -442,7 +515,7 @@ int inspect_run(struct ovl *ovl, const struct inspect_opts *o,
 		roots[i].d = memfs_root(ovl_layer(ovl, i));
 		roots[i].layer = (uint32_t)i;
 	}
-	rc = walk_dir(&w, roots, (uint32_t)n);
+	rc = walk_tree(&w, roots, (uint32_t)n);
 	if (rc)
 		err_entry(e, w.p.s, w.p.len);
 	else
