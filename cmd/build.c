@@ -20,6 +20,7 @@
 #include "image/image.h"
 #include "layers/memfs.h"
 #include "layers/sink.h"
+#include "layers/tarin.h"
 #include "layers/tarout.h"
 
 enum build_long_opt {
@@ -119,7 +120,10 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 {
 	struct script_env env = { .fs = ovl_vfs(ovl), .now = a->now,
 				  .clamp = a->clamp,
-				  .spool_dir = a->lo.spool_dir };
+				  .spool_dir = a->lo.spool_dir,
+				  .max_spool = a->lo.max_spool ? a->lo.max_spool
+					       : TARIN_MAX_SPOOL,
+				  .spool_used = a->lo.spool_used };
 	int rc = 0;
 
 	for (size_t i = 0; !rc && i < a->nscripts; i++) {
@@ -238,6 +242,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 int cmd_build(int argc, char **argv)
 {
 	struct build_args a = { .wh = EXPORT_WH_OCI };
+	_Atomic uint64_t spool_used = 0;	/* layers, then copy-in */
 	struct ovl *ovl = NULL;
 	struct err e;
 	int rc;
@@ -250,6 +255,7 @@ int cmd_build(int argc, char **argv)
 	if (rc)
 		goto out;
 	a.lo.writable = true;
+	a.lo.spool_used = &spool_used;
 	a.lo.now = a.now;
 	a.lo.image = &a.image;
 	/* a layer appended to an image must sit on all of that image alone */

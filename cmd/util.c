@@ -124,7 +124,8 @@ static int parse_limit(const char *cmd, int c, const char *arg,
 
 	errno = 0;
 	v = strtoull(arg, &end, 10);
-	if (c == CMD_OPT_MAX_SPOOL && *end && !end[1] &&
+	if ((c == CMD_OPT_MAX_SPOOL || c == CMD_OPT_MAX_ADDED) && *end &&
+	    !end[1] &&
 	    (u = strchr(units, *end))) {
 		shift = 10 * (int)(u - units + 1);
 		end++;
@@ -137,6 +138,8 @@ static int parse_limit(const char *cmd, int c, const char *arg,
 		lo->max_entries = v;
 	else if (c == CMD_OPT_MAX_PATH_DEPTH)
 		lo->max_depth = (size_t)v;
+	else if (c == CMD_OPT_MAX_ADDED)
+		lo->max_added = (uint64_t)v << shift;
 	else
 		lo->max_spool = (uint64_t)v << shift;
 	return CMD_OK;
@@ -156,6 +159,7 @@ int cmd_layer_option(const char *cmd, int c, char **argv,
 	case CMD_OPT_MAX_ENTRIES:
 	case CMD_OPT_MAX_PATH_DEPTH:
 	case CMD_OPT_MAX_SPOOL:
+	case CMD_OPT_MAX_ADDED:
 		*done = parse_limit(cmd, c, optarg, lo) != CMD_OK;
 		return *done ? CMD_USAGE : 0;
 	}
@@ -195,7 +199,8 @@ static void *load_worker(void *arg)
 				 .max_entries = l->o->max_entries,
 				 .max_depth = l->o->max_depth,
 				 .max_spool = l->o->max_spool,
-				 .spool_used = &l->spool_used };
+				 .spool_used = l->o->spool_used ? l->o->spool_used
+					       : &l->spool_used };
 
 	for (;;) {
 		size_t i;
@@ -259,6 +264,11 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	l.srcs = in.srcs;
 	l.n = n = in.nsrcs;
 	rc = -ENOMEM;
+	/* what a script makes is bounded as what a layer holds */
+	oo.max_depth = o->max_depth ? o->max_depth : TARIN_MAX_DEPTH;
+	oo.max_path = TARIN_MAX_PATH;
+	oo.max_entries = o->max_entries ? o->max_entries : TARIN_MAX_ENTRIES;
+	oo.max_added = o->max_added ? o->max_added : CMD_MAX_ADDED;
 	oo.now = o->now;
 	if (!oo.now.tv_sec && !oo.now.tv_nsec)
 		clock_gettime(CLOCK_REALTIME, &oo.now);

@@ -56,7 +56,10 @@ static int copy_up_one(struct ovl *ovl, struct ovl_dentry *d)
 
 	ovl_revalidate(ovl, d->parent);
 	updir = d->parent->stack[0].d;
-	rc = copy_inode(ovl, ovl_top(d), &ino);
+	/* a copied-up entry is one of the new layer's */
+	rc = ovl_limit_new(ovl, d->parent, d->namelen, 0, 0);
+	if (!rc)
+		rc = copy_inode(ovl, ovl_top(d), &ino);
 	if (rc)
 		return rc;
 	rc = memfs_link(ovl->layers[ovl->nlayers], updir, d->name, d->namelen,

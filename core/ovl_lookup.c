@@ -30,9 +30,14 @@ struct ovl_dentry *ovl_dentry_alloc(struct ovl *ovl, struct ovl_dentry *parent,
 		return NULL;
 	d->refs = 1;
 	d->parent = parent;
+	/* "a/b": a slash between components, none before the first */
+	d->depth = parent ? parent->depth + 1 : 0;
+	d->pathlen = parent ? parent->pathlen + (parent->parent != NULL) + len
+			    : 0;
 	if (parent)
 		parent->refs++;
 	d->gen = ovl->gen;
+	d->neg_gen = ovl->neg_gen;
 	d->n = 0;
 	d->stack = (struct ovl_layer_ref *)((char *)d + off);
 	d->name = (char *)(d->stack + cap);
@@ -77,6 +82,7 @@ void ovl_lookup_stack(struct ovl *ovl, const struct ovl_dentry *parent,
 			break;
 	}
 	child->gen = ovl->gen;
+	child->neg_gen = ovl->neg_gen;
 }
 
 /*
@@ -94,6 +100,7 @@ static void root_stack(struct ovl *ovl, struct ovl_dentry *root)
 		root->n++;
 	}
 	root->gen = ovl->gen;
+	root->neg_gen = ovl->neg_gen;
 }
 
 /* Rebuilds d alone from its parent, which is valid. */
@@ -106,6 +113,7 @@ static void revalidate_one(struct ovl *ovl, struct ovl_dentry *d)
 	} else {
 		d->n = 0;
 		d->gen = ovl->gen;
+		d->neg_gen = ovl->neg_gen;
 	}
 }
 
@@ -118,14 +126,14 @@ void ovl_revalidate(struct ovl *ovl, struct ovl_dentry *d)
 {
 	struct ovl_dentry *down = NULL, *x = d;
 
-	while (x->gen != ovl->gen && x->parent) {
+	while (ovl_stale(ovl, x) && x->parent) {
 		struct ovl_dentry *up = x->parent;
 
 		x->parent = down;
 		down = x;
 		x = up;
 	}
-	if (x->gen != ovl->gen)
+	if (ovl_stale(ovl, x))
 		revalidate_one(ovl, x);		/* the root */
 	while (down) {
 		struct ovl_dentry *next = down->parent;

@@ -192,6 +192,10 @@ static int remove_at(struct vfs_fs *fs, struct vfs_node *dir, const char *name)
 	if (rc)
 		return rc;
 	rc = fs->ops->getattr(fs, n, &a);
+	if (!rc && S_ISDIR(a.mode) && fs->ops->rmtree) {
+		vfs_put(fs, n);
+		return fs->ops->rmtree(fs, dir, name, strlen(name));
+	}
 	if (!rc && S_ISDIR(a.mode))
 		return remove_below(fs, dir, name, n);
 	if (!rc)

@@ -32,6 +32,7 @@ struct dirout_dir {
 	struct timespec mtime;
 	dev_t dev;		/* what a reopen must find again */
 	ino_t ino;
+	size_t plen;		/* cpath's length before this level */
 };
 
 /*
@@ -50,6 +51,8 @@ struct dirout {
 	struct dirout_dir *dirs;
 	size_t depth, cap;
 	size_t *open, nopen;	/* open levels above 0, ascending */
+	char *cpath;		/* the chain's names joined by '/' */
+	size_t clen, ccap;
 	unsigned char *buf;
 };
 
@@ -158,6 +161,7 @@ static int pop(struct dirout *d)
 	x->fd = -1;
 	free(x->name);
 	x->name = NULL;
+	d->clen = x->plen;
 	trim(d);
 	if (d->depth && d->dirs[d->depth].fd < 0) {
 		int rc2 = need_open(d, d->depth);
@@ -184,6 +188,12 @@ static int walk_to(struct dirout *d, const char *path, size_t n)
 	size_t i = 1, at = 0;
 	int rc;
 
+	/* export's order: mostly the chain itself or a child of its end */
+	if (d->clen <= n && (!d->clen || !memcmp(path, d->cpath, d->clen)) &&
+	    (d->clen == n || !d->clen || path[d->clen] == '/')) {
+		i = d->depth + 1;
+		at = d->clen + (d->clen != 0 && d->clen < n);
+	}
 	/* keep the common prefix */
 	while (at < n && i <= d->depth) {
 		const char *slash = memchr(path + at, '/', n - at);
@@ -233,11 +243,28 @@ static int walk_to(struct dirout *d, const char *path, size_t n)
 			d->dirs = x;
 			d->cap *= 2;
 		}
+		if (d->clen + len + 2 > d->ccap) {
+			size_t cap = 2 * (d->clen + len + 2);
+			char *c = realloc(d->cpath, cap);
+
+			if (!c) {
+				close(fd);
+				free(name);
+				return -ENOMEM;
+			}
+			d->cpath = c;
+			d->ccap = cap;
+		}
 		/* a directory opened, not made, keeps what it has */
 		d->dirs[++d->depth] = (struct dirout_dir){ fd, name, st.st_mode,
 							   st.st_mtim,
 							   st.st_dev,
-							   st.st_ino };
+							   st.st_ino,
+							   d->clen };
+		if (d->clen)
+			d->cpath[d->clen++] = '/';
+		memcpy(d->cpath + d->clen, name, len);
+		d->clen += len;
 		note_open(d, d->depth);
 		trim(d);
 		at += len + 1;
@@ -654,6 +681,7 @@ void dirout_abort(struct dirout *d)
 	if (d->dirs && d->dirs[0].fd >= 0)
 		close(d->dirs[0].fd);
 	free(d->open);
+	free(d->cpath);
 	if (d->tmp && d->tmp[0])
 		remove_tree(AT_FDCWD, d->tmp);
 	free(d->dirs);

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -99,16 +100,18 @@ static int spool_open(struct script_ctx *c)
 }
 
 /*
- * Up to len bytes from in's position to out at off, through a buffer.
+ * Up to len bytes of in at ioff to out at off, through a buffer.
  * Returns the count (0 at the end of in) or a negative errno.
  */
-static ssize_t copy_by_hand(int in, int out, uint64_t off, uint64_t len)
+static ssize_t copy_by_hand(int in, uint64_t ioff, int out, uint64_t off,
+			    uint64_t len)
 {
 	char buf[65536];
 	ssize_t n;
 
 	do
-		n = read(in, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf));
+		n = pread(in, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf),
+			  (off_t)ioff);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return n < 0 ? -errno : 0;
@@ -122,23 +125,16 @@ static ssize_t copy_by_hand(int in, int out, uint64_t off, uint64_t len)
 	return n;
 }
 
-int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
-		      struct memfs_data **out)
+/* Bytes [off, off+len) of in appended to the spool at to. */
+static int copy_span(int in, uint64_t off, int spool, uint64_t to,
+		     uint64_t len)
 {
-	uint64_t start, done = 0;
-	int rc = 0;
+	uint64_t done = 0;
 
-	if (!size) {
-		*out = memfs_data_empty();
-		return 0;
-	}
-	if (!c->spool && (rc = spool_open(c)))
-		return rc;
-	start = c->spool->size;
-	while (done < size) {
-		loff_t to = (loff_t)(start + done);
-		ssize_t n = copy_file_range(fd, NULL, c->spool->fd, &to,
-					    (size_t)(size - done), 0);
+	while (done < len) {
+		loff_t i = (loff_t)(off + done), o = (loff_t)(to + done);
+		ssize_t n = copy_file_range(in, &i, spool, &o,
+					    (size_t)(len - done), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno != EXDEV && errno != EINVAL &&
@@ -147,20 +143,116 @@ int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 		/* Between filesystems of different types the kernel will
 		 * not copy (copy_file_range(2), EXDEV): read and write. */
 		if (n < 0)
-			n = copy_by_hand(fd, c->spool->fd, start + done,
-					 size - done);
+			n = copy_by_hand(in, off + done, spool, to + done,
+					 len - done);
 		if (n < 0)
 			return (int)n;
 		if (n == 0)
 			return -EIO;	/* the file shrank under us */
 		done += (uint64_t)n;
 	}
-	c->spool->size += size;
-	*out = memfs_data_new(size, 1);
-	if (!*out)
-		return -ENOMEM;
-	memfs_data_push(*out, 0, size, c->spool, start);
 	return 0;
+}
+
+/* One run of data in a sparse host file. */
+struct span {
+	uint64_t off, len;
+	uint64_t at;		/* where in the spool it went */
+};
+
+/*
+ * The runs of data of the host file fd (size bytes), by lseek(2)
+ * SEEK_DATA and SEEK_HOLE: the holes between stay holes (cp
+ * --sparse=auto). A filesystem without them gives one run. Returns 0 and
+ * *out (caller frees), or a negative errno.
+ */
+static int data_spans(int fd, uint64_t size, struct span **out, uint32_t *n)
+{
+	struct span *v = NULL, *nv;
+	uint32_t k = 0, cap = 0;
+	uint64_t at = 0;
+
+	while (at < size) {
+		off_t d = lseek(fd, (off_t)at, SEEK_DATA), h;
+
+		if (d < 0 && errno == ENXIO)
+			break;		/* a hole to the end */
+		if (d < 0) {
+			d = (off_t)at;	/* no SEEK_DATA: all data */
+			h = (off_t)size;
+		} else if ((h = lseek(fd, d, SEEK_HOLE)) < 0) {
+			h = (off_t)size;
+		}
+		if ((uint64_t)h > size)
+			h = (off_t)size;
+		if ((uint64_t)d >= size || h <= d)
+			break;
+		if (k == cap) {
+			cap = cap ? 2 * cap : 8;
+			if (!(nv = realloc(v, cap * sizeof(*v)))) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[k++] = (struct span){ (uint64_t)d, (uint64_t)(h - d), 0 };
+		at = (uint64_t)h;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* Counts size bytes against the spool budget; -ENOSPC beyond it. */
+static int spool_budget(struct script_ctx *c, uint64_t size)
+{
+	const struct script_env *env = c->env;
+	uint64_t used;
+
+	if (!env->max_spool || !env->spool_used)
+		return 0;
+	used = atomic_load(env->spool_used);
+	do {
+		if (size > env->max_spool || used > env->max_spool - size)
+			return -ENOSPC;
+	} while (!atomic_compare_exchange_weak(env->spool_used, &used,
+					       used + size));
+	return 0;
+}
+
+int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
+		      struct memfs_data **out)
+{
+	struct span *sp = NULL;
+	uint32_t n = 0;
+	int rc = 0;
+
+	if (!size) {
+		*out = memfs_data_empty();
+		return 0;
+	}
+	/* before a byte is copied: the whole size, holes included (they
+	 * are written out in full), as a layer's sparse file counts */
+	if (spool_budget(c, size))
+		return script_failf(c, NULL, -ENOSPC, "%llu bytes, beyond the "
+				    "spool limit of %llu (--max-spool)",
+				    (unsigned long long)size,
+				    (unsigned long long)c->env->max_spool);
+	if (!c->spool && (rc = spool_open(c)))
+		return rc;
+	rc = data_spans(fd, size, &sp, &n);
+	for (uint32_t i = 0; !rc && i < n; i++) {
+		sp[i].at = c->spool->size;
+		rc = copy_span(fd, sp[i].off, c->spool->fd, sp[i].at, sp[i].len);
+		if (!rc)
+			c->spool->size += sp[i].len;
+	}
+	if (!rc && !(*out = memfs_data_new(size, n)))
+		rc = -ENOMEM;
+	for (uint32_t i = 0; !rc && i < n; i++)
+		memfs_data_push(*out, sp[i].off, sp[i].len, c->spool, sp[i].at);
+	free(sp);
+	return rc;
 }
 
 char *script_join(const char *dir, const char *name)
@@ -276,6 +368,9 @@ static void describe(struct script_ctx *c, const char *cmd, int rc,
 
 	if (c->reason[0]) {
 		snprintf(reason, sizeof(reason), "%s", c->reason);
+	} else if (rc == -EDQUOT && c->env->fs->limit) {
+		/* a limit of overtar(1) LIMITS: the fs says which */
+		snprintf(reason, sizeof(reason), "%s", c->env->fs->limit);
 	} else {
 		snprintf(reason, sizeof(reason), "%s", strerror(-rc));
 		reason[0] = (char)tolower((unsigned char)reason[0]);
