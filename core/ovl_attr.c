@@ -184,6 +184,9 @@ int ovl_op_setxattr(struct vfs_fs *fs, struct vfs_node *node, const char *name,
 	if (!rc && !strcmp(name, "security.capability") &&
 	    !valid_caps(value, len))
 		rc = -EINVAL;
+	/* within what the layer reader takes back (memfs_xattr_fits) */
+	if (!rc)
+		rc = memfs_xattr_fits(ovl_top(d), name, len);
 	if (!rc)
 		rc = upper_inode(fs, node, &ino);
 	if (!rc)

@@ -708,6 +708,38 @@ static int xattr_find(const struct memfs_inode *ino, const char *name,
 	return 0;
 }
 
+/* What one xattr costs in a pax header: "NN SCHILY.xattr.NAME=VALUE\n". */
+static size_t xattr_cost(size_t nlen, size_t len)
+{
+	return nlen + len + 32;
+}
+
+int memfs_xattr_fits(const struct memfs_inode *ino, const char *name,
+		     size_t len)
+{
+	size_t nlen = strlen(name), list = nlen + 1;
+	size_t total = xattr_cost(nlen, len);
+	const char *dot = strchr(name, '.');
+
+	if (!nlen || (dot && !dot[1]))
+		return -EINVAL;
+	if (nlen > MEMFS_XATTR_NAME_MAX)
+		return -ERANGE;
+	if (len > MEMFS_XATTR_SIZE_MAX)
+		return -E2BIG;
+	for (uint32_t i = 0; i < ino->nxattrs; i++) {
+		const struct memfs_xattr *x = &ino->xattrs[i];
+		size_t n = strlen(x->name);
+
+		if (!strcmp(x->name, name))
+			continue;	/* replaced */
+		list += n + 1;
+		total += xattr_cost(n, x->len);
+	}
+	return list > MEMFS_XATTR_LIST_MAX || total > MEMFS_XATTR_TOTAL_MAX
+	       ? -E2BIG : 0;
+}
+
 int memfs_xattr_set(struct memfs_inode *ino, const char *name,
 		    const void *value, size_t len)
 {

@@ -381,6 +381,49 @@ static void describe(struct script_ctx *c, const char *cmd, int rc,
 		err_set(e, rc, "%s: %s", cmd, reason);
 }
 
+/* The positional word of cmd that is content, which may hold NULs. */
+static size_t content_word(const struct script_cmd *cmd)
+{
+	static const char *const with_content[] = { "write", "append",
+						    "setxattr" };
+
+	for (size_t i = 0; i < sizeof(with_content) / sizeof(*with_content);
+	     i++)
+		if (!strcmp(cmd->name, with_content[i]))
+			return 1;
+	return (size_t)-1;
+}
+
+/*
+ * A NUL byte ("\x00" or a raw one) would cut a path short, so that
+ * rm -r "/etc\x00/x" removed /etc: every word but content is refused
+ * with one, the word shown with the NUL escaped.
+ */
+static int check_nul(struct script_ctx *c, const struct script_line *l)
+{
+	size_t content = content_word(c->cmd);
+	size_t first = l->argc - c->nargs;	/* the first positional word */
+
+	for (size_t i = 1; i < l->argc; i++) {
+		const char *w = l->argv[i], *z = memchr(w, '\0', l->lens[i]);
+		size_t k = 0;
+
+		if (!z || (i >= first && i - first == content))
+			continue;
+		for (size_t j = 0; j < l->lens[i] && k + 5 < sizeof(c->errpath);
+		     j++) {
+			if (w[j])
+				c->errpath[k++] = w[j];
+			else
+				k += (size_t)snprintf(c->errpath + k, 5, "\\x00");
+		}
+		c->errpath[k] = '\0';
+		return script_failf(c, NULL, -EINVAL, "a path or name cannot "
+				    "hold a NUL byte");
+	}
+	return 0;
+}
+
 static int run_line(struct script_env *env, const char *basedir,
 		    struct script_line *l, struct memfs_src **spool,
 		    struct err *e)
@@ -395,6 +438,8 @@ static int run_line(struct script_env *env, const char *basedir,
 		rc = script_failf(&c, NULL, -EINVAL, "unknown command");
 	} else {
 		rc = parse_opts(&c, l);
+		if (!rc)
+			rc = check_nul(&c, l);
 		if (!rc)
 			rc = check_count(&c);
 		if (!rc)

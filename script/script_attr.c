@@ -386,8 +386,6 @@ int script_setxattr(struct script_ctx *c)
 		return script_failf(c, NULL, -EINVAL, "invalid value '%s'",
 				    c->args[1]);
 	}
-	if (!rc && len > 65536)
-		rc = -E2BIG;
 	if (!rc)
 		rc = vfs_resolve(fs, path, !script_opt(c, 'h'), &n);
 	if (!rc) {
@@ -395,6 +393,12 @@ int script_setxattr(struct script_ctx *c)
 		vfs_put(fs, n);
 	}
 	free(value);
+	/* the one limit overtar's reader shares (memfs_xattr_fits) */
+	if (rc == -E2BIG)
+		return script_failf(c, path, rc, "xattrs too large (names %u "
+				    "bytes, a value %u, all %u)",
+				    MEMFS_XATTR_LIST_MAX, MEMFS_XATTR_SIZE_MAX,
+				    MEMFS_XATTR_TOTAL_MAX);
 	return script_fail(c, path, rc);
 }
 
