@@ -61,31 +61,6 @@ struct build_args {
 	struct image *image;	/* the input image, if any */
 };
 
-/* "SECONDS" or "SECONDS.FRACTION", as SOURCE_DATE_EPOCH. */
-static int parse_epoch(const char *s, struct timespec *ts)
-{
-	char *end;
-	long long v;
-	long ns = 0;
-	int digits = 0;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || v < 0)
-		return -EINVAL;
-	if (*end == '.')
-		for (end++; *end >= '0' && *end <= '9'; end++)
-			if (digits++ < 9)
-				ns = ns * 10 + (*end - '0');
-	while (digits && digits++ < 9)
-		ns *= 10;
-	if (*end)
-		return -EINVAL;
-	ts->tv_sec = (time_t)v;
-	ts->tv_nsec = ns;
-	return 0;
-}
-
 /* Reads a whole script file; caller frees *text. */
 static int read_file(const char *path, char **text, size_t *len)
 {
@@ -215,9 +190,10 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 						      : EXPORT_WH_OCI;
 			break;
 		case OPT_MTIME:
-			if (parse_epoch(optarg, &a->now))
+			if (cmd_parse_epoch(optarg, &a->now))
 				return cmd_usage("build", "--mtime takes seconds "
-						 "since the epoch, not '%s'", optarg);
+						 "since the epoch, 0 to %s, not '%s'",
+						 CMD_EPOCH_MAX_TEXT, optarg);
 			a->clamp = true;
 			break;
 		default:
@@ -229,9 +205,10 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	if (optind >= argc)
 		return cmd_usage("build", "no layers given");
 	if (!a->clamp && sde) {
-		if (parse_epoch(sde, &a->now))
+		if (cmd_parse_epoch(sde, &a->now))
 			return cmd_usage("build", "SOURCE_DATE_EPOCH is not "
-					 "seconds since the epoch: '%s'", sde);
+					 "seconds since the epoch, 0 to %s: "
+					 "'%s'", CMD_EPOCH_MAX_TEXT, sde);
 		a->clamp = true;
 	}
 	if (!a->clamp)

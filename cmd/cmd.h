@@ -202,6 +202,19 @@ int cmd_output_commit(struct cmd_output *out, struct err *e);
 /* Removes what was written. */
 void cmd_output_abort(struct cmd_output *out);
 
+/*
+ * The last second an image's "created" (RFC 3339, four-digit years: OCI
+ * image-spec config.md) can say: 9999-12-31T23:59:59Z.
+ */
+#define CMD_EPOCH_MAX 253402300799LL
+#define CMD_EPOCH_MAX_TEXT "253402300799 (9999-12-31T23:59:59Z)"
+
+/*
+ * Parses "SECONDS" or "SECONDS.FRACTION", as SOURCE_DATE_EPOCH, from 0
+ * to CMD_EPOCH_MAX. Returns 0 and *ts, or -EINVAL (-ERANGE out of range).
+ */
+int cmd_parse_epoch(const char *s, struct timespec *ts);
+
 /* Checks stdout with fflush/ferror/fclose before exit 0 (git). */
 int cmd_finish_stdout(void);
 

@@ -35,20 +35,23 @@ static int write_flat(struct ovl *ovl, struct cmd_output *out, struct err *e)
 	return cmd_output_commit(out, e);
 }
 
-/* An image's "created": SOURCE_DATE_EPOCH when set, else now. */
-static struct timespec created_time(void)
+/*
+ * An image's "created": SOURCE_DATE_EPOCH when set, else now. Returns
+ * CMD_OK, or CMD_USAGE after printing for a value out of range.
+ */
+static int created_time(struct timespec *ts)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	struct timespec ts = { 0 };
-	char *end;
 
 	if (sde && *sde) {
-		ts.tv_sec = (time_t)strtoll(sde, &end, 10);
-		if (!*end || *end == '.')
-			return ts;
+		if (!cmd_parse_epoch(sde, ts))
+			return CMD_OK;
+		return cmd_usage("flatten", "SOURCE_DATE_EPOCH is not seconds "
+				 "since the epoch, 0 to %s: '%s'",
+				 CMD_EPOCH_MAX_TEXT, sde);
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts;
+	clock_gettime(CLOCK_REALTIME, ts);
+	return CMD_OK;
 }
 
 int cmd_flatten(int argc, char **argv)
@@ -83,13 +86,14 @@ int cmd_flatten(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cmd_usage("flatten", "no layers given");
+	if ((rc = created_time(&oo.created)))
+		return rc;
 	lo.image = &img;
 	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &lo, &ovl,
 			    &e);
 	if (rc)
 		return cmd_report(&e);
 	oo.base = img;
-	oo.created = created_time();
 	rc = cmd_output_open("flatten", &oo, &out);
 	if (!rc && write_flat(ovl, &out, &e))
 		rc = cmd_report(&e);

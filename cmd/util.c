@@ -113,6 +113,32 @@ int cmd_open_output(const char *cmd, const char *path, bool comp_given,
 	return CMD_OK;
 }
 
+int cmd_parse_epoch(const char *s, struct timespec *ts)
+{
+	char *end;
+	long long v;
+	long ns = 0;
+	int digits = 0;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;	/* no sign, no space: digits */
+	v = strtoll(s, &end, 10);
+	if (errno || v > CMD_EPOCH_MAX)
+		return -ERANGE;
+	if (*end == '.')
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			if (digits++ < 9)
+				ns = ns * 10 + (*end - '0');
+	while (digits && digits++ < 9)
+		ns *= 10;
+	if (*end)
+		return -EINVAL;
+	ts->tv_sec = (time_t)v;
+	ts->tv_nsec = ns;
+	return 0;
+}
+
 static int parse_limit(const char *cmd, int c, const char *arg,
 		       struct cmd_layer_opts *lo)
 {
