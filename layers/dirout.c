@@ -51,6 +51,7 @@ struct dirout {
 	struct dirout_dir *dirs;
 	size_t depth, cap;
 	size_t *open, nopen;	/* open levels above 0, ascending */
+	struct err *e;		/* the current entry's, for a detail */
 	char *cpath;		/* the chain's names joined by '/' */
 	size_t clen, ccap;
 	unsigned char *buf;
@@ -293,8 +294,16 @@ static int set_owner_xattrs(struct dirout *d, int dirfd, const char *name,
 
 		if (!fsetxattr(fd, x->name, x->value, x->len, 0))
 			continue;
-		if (errno != EPERM && errno != ENOTSUP && errno != EACCES)
-			return -errno;
+		/* as root, a refusal is the filesystem's, not a privilege:
+		 * say so, never "not root" */
+		if (d->root || (errno != EPERM && errno != ENOTSUP &&
+				errno != EACCES)) {
+			int rc = -errno;
+
+			err_set(d->e, rc, "cannot set xattr '%s': %s", x->name,
+				strerror(-rc));
+			return rc;
+		}
 		d->skipped++;
 	}
 	return 0;
@@ -457,6 +466,7 @@ int dirout_entry(void *arg, const struct tarout_entry *ent, struct err *e)
 
 	if (!name)
 		return err_set(e, -ENOMEM, "out of memory");
+	d->e = e;
 	rc = bad_component(base, blen) ? -EINVAL : walk_to(d, ent->path, plen);
 	dirfd = d->dirs[d->depth].fd;
 	if (!rc) {
@@ -487,6 +497,7 @@ int dirout_entry(void *arg, const struct tarout_entry *ent, struct err *e)
 	}
 	free(name);
 	if (rc) {
+		err_file(e, "output", d->path);
 		err_entry(e, ent->path, ent->pathlen);
 		return err_set(e, rc, "cannot write to the directory: %s",
 			       strerror(-rc));
@@ -628,6 +639,12 @@ int dirout_open(const char *path, struct dirout **out, struct err *e)
 	int rc = -ENOMEM;
 
 	*out = NULL;
+	if (!*path) {
+		/* else the temporary would be "..XXXXXX" in the cwd */
+		free(d);
+		err_file(e, "output", "dir:");
+		return err_set(e, -EINVAL, "no directory named");
+	}
 	if (!d || !(d->path = strdup(path)) || !(d->tmp = calloc(1, n)) ||
 	    !(d->buf = malloc(DIROUT_COPY)) ||
 	    !(d->dirs = calloc(16, sizeof(*d->dirs))) ||
