@@ -21,7 +21,6 @@
 #include "layers/memfs.h"
 #include "layers/sink.h"
 #include "layers/tarin.h"
-#include "layers/tarout.h"
 
 enum build_long_opt {
 	OPT_EMIT = 256,
@@ -141,9 +140,9 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 		return rc;
 	if (a->emit_layer)
 		rc = export_layer(ovl_layer(ovl, ovl_nlayers(ovl)), a->wh,
-				  a->now, out.t, e);
+				  a->now, out.w, e);
 	else
-		rc = export_flat(ovl_vfs(ovl), out.t, e);
+		rc = export_flat(ovl_vfs(ovl), out.w, e);
 	if (rc) {
 		cmd_output_abort(&out);
 		return cmd_report(e);
@@ -156,7 +155,6 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 {
 	bool done;
 	int rc;
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	int c;
 
 	opterr = 0;
@@ -190,10 +188,14 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 						      : EXPORT_WH_OCI;
 			break;
 		case OPT_MTIME:
-			if (cmd_parse_epoch(optarg, &a->now))
+			if ((rc = cmd_parse_epoch(optarg, &a->now)) == -ERANGE)
+				return cmd_usage("build", "--mtime is past the "
+						 "last second an image can say, "
+						 "%s: '%s'", CMD_EPOCH_MAX_TEXT,
+						 optarg);
+			if (rc)
 				return cmd_usage("build", "--mtime takes seconds "
-						 "since the epoch, 0 to %s, not '%s'",
-						 CMD_EPOCH_MAX_TEXT, optarg);
+						 "since the epoch, not '%s'", optarg);
 			a->clamp = true;
 			break;
 		default:
@@ -204,15 +206,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	}
 	if (optind >= argc)
 		return cmd_usage("build", "no layers given");
-	if (!a->clamp && sde) {
-		if (cmd_parse_epoch(sde, &a->now))
-			return cmd_usage("build", "SOURCE_DATE_EPOCH is not "
-					 "seconds since the epoch, 0 to %s: "
-					 "'%s'", CMD_EPOCH_MAX_TEXT, sde);
-		a->clamp = true;
-	}
+	/* --mtime wins over SOURCE_DATE_EPOCH, which wins over the clock */
 	if (!a->clamp)
-		clock_gettime(CLOCK_REALTIME, &a->now);
+		return cmd_source_date_epoch("build", &a->now, &a->clamp);
 	return CMD_OK;
 }
 

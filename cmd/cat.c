@@ -57,7 +57,7 @@ static int cat_one(struct vfs_fs *fs, const char *path)
 		rc = cmd_fail("cat: '%s': not a regular file (%s)", path,
 			      show_type_text(a.mode));
 	if (!rc)
-		rc = fs->ops->data(fs, node, &d);
+		rc = vfs_data(fs, node, &d);
 	if (!rc)
 		rc = copy_out(d);
 	memfs_data_put(d);
@@ -97,7 +97,5 @@ int cmd_cat(int argc, char **argv)
 		if (cat_one(ovl_vfs(st.ovl), sa.paths[i]) != CMD_OK)
 			rc = CMD_FAIL;
 	show_stack_release(&st);
-	if (cmd_finish_stdout())
-		return CMD_FAIL;
-	return rc;
+	return rc;	/* main checks stdout */
 }

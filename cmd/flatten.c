@@ -14,7 +14,6 @@
 #include "core/ovl.h"
 #include "image/image.h"
 #include "layers/sink.h"
-#include "layers/tarout.h"
 
 static const struct option flatten_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -26,7 +25,7 @@ static const struct option flatten_opts[] = {
 /* Writes the merged tree of ovl to out and commits it. */
 static int write_flat(struct ovl *ovl, struct cmd_output *out, struct err *e)
 {
-	int rc = export_flat(ovl_vfs(ovl), out->t, e);
+	int rc = export_flat(ovl_vfs(ovl), out->w, e);
 
 	if (rc) {
 		cmd_output_abort(out);
@@ -35,28 +34,9 @@ static int write_flat(struct ovl *ovl, struct cmd_output *out, struct err *e)
 	return cmd_output_commit(out, e);
 }
 
-/*
- * An image's "created": SOURCE_DATE_EPOCH when set, else now. Returns
- * CMD_OK, or CMD_USAGE after printing for a value out of range.
- */
-static int created_time(struct timespec *ts)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-
-	if (sde && *sde) {
-		if (!cmd_parse_epoch(sde, ts))
-			return CMD_OK;
-		return cmd_usage("flatten", "SOURCE_DATE_EPOCH is not seconds "
-				 "since the epoch, 0 to %s: '%s'",
-				 CMD_EPOCH_MAX_TEXT, sde);
-	}
-	clock_gettime(CLOCK_REALTIME, ts);
-	return CMD_OK;
-}
-
 int cmd_flatten(int argc, char **argv)
 {
-	bool done;
+	bool done, sde;
 	struct cmd_layer_opts lo = { 0 };
 	struct cmd_out_opts oo = { .created_by = "overtar flatten" };
 	struct cmd_output out;
@@ -86,7 +66,9 @@ int cmd_flatten(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cmd_usage("flatten", "no layers given");
-	if ((rc = created_time(&oo.created)))
+	/* an image's "created" */
+	rc = cmd_source_date_epoch("flatten", &oo.created, &sde);
+	if (rc)
 		return rc;
 	lo.image = &img;
 	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &lo, &ovl,
