@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/input.h"
 #include "image/image_impl.h"
 #include "layers/memfs.h"
 #include "layers/tarout.h"
@@ -307,6 +308,7 @@ int image_docker_open(struct image *img, const char *file, const char *ref,
 		      struct err *e)
 {
 	struct archive_scan *s = calloc(1, sizeof(*s));
+	struct stat st;
 	json_t *list = NULL;
 	const json_t *ent = NULL;
 	const char *cname;
@@ -316,9 +318,12 @@ int image_docker_open(struct image *img, const char *file, const char *ref,
 
 	if (!s)
 		return -ENOMEM;
-	s->fd = open(file, O_RDONLY | O_CLOEXEC);
+	s->fd = input_open_regular(file, &st);	/* a fifo never blocks */
 	if (s->fd < 0) {
-		rc = err_set(e, -errno, "cannot open: %s", strerror(errno));
+		rc = s->fd == -EINVAL ? err_set(e, -EINVAL, "not a regular "
+						"file")
+		     : err_set(e, s->fd, "cannot open: %s", strerror(-s->fd));
+		s->fd = -1;
 		goto out;
 	}
 	rc = scan(s, e);
@@ -398,10 +403,13 @@ static int put_member(struct tarout *t, const struct image_writer *w,
 	if (mem) {
 		src = memfs_src_mem(mem, (size_t)len);
 	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+
+		fd = input_open_regular(path, &st);
 		if (fd < 0)
-			return err_set(e, -errno, "cannot open '%s': %s", path,
-				       strerror(errno));
+			return err_set(e, fd, "cannot open '%s': %s", path,
+				       fd == -EINVAL ? "not a regular file"
+				       : strerror(-fd));
 		src = memfs_src_fd(fd, off + len);
 	}
 	d = src ? memfs_data_new(len, 1) : NULL;

@@ -3,6 +3,7 @@
  * dispatching to the formats, and the small helpers they share (digests,
  * whole-file reads and atomic writes, JSON in and out).
  */
+#include "base/input.h"
 #include "image/image.h"
 
 #include <errno.h>
@@ -167,20 +168,16 @@ const char *image_layer_media_type(enum sink_comp comp)
 
 int image_read_file(const char *path, size_t max, char **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
+	int fd = input_open_regular(path, &st);	/* a fifo never blocks */
 	size_t got = 0;
 	ssize_t n = 1;
 	int rc = 0;
 
 	*buf = NULL;
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st))
-		rc = -errno;
-	else if (!S_ISREG(st.st_mode))
-		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-	else if ((uint64_t)st.st_size > max)
+		return fd;
+	if ((uint64_t)st.st_size > max)
 		rc = -EFBIG;
 	else if (!(*buf = malloc((size_t)st.st_size + 1)))
 		rc = -ENOMEM;

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/input.h"
 #include "image/image_impl.h"
 #include "layers/memfs.h"
 
@@ -359,13 +360,15 @@ static int put_blob(struct image_writer *w, const char *mt, const char *buf,
 static int copy_into(struct sink *s, const char *path, uint64_t off,
 		     uint64_t len, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = input_open_regular(path, &st);	/* a fifo never blocks */
 	struct memfs_src *src;
 	int rc;
 
 	if (fd < 0)
-		return err_set(e, -errno, "cannot open '%s': %s", path,
-			       strerror(errno));
+		return err_set(e, fd, "cannot open '%s': %s", path,
+			       fd == -EINVAL ? "not a regular file"
+			       : strerror(-fd));
 	src = memfs_src_fd(fd, off + len);
 	if (!src)
 		return -ENOMEM;
