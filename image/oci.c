@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -462,6 +463,44 @@ static int layer_descs(struct image_writer *w, const struct sink_sums *new,
 	return 0;
 }
 
+/*
+ * An exclusive flock(2) on "index.json.lock" beside index.json, held for
+ * the read-modify-rename of the index so that concurrent writers to one
+ * layout each add their tag (as containers/image's users expect of a
+ * layout). The file stays: removing it would race with the next writer.
+ * Returns the fd (close to unlock) or a negative errno with e set.
+ */
+static int lock_index(struct image_writer *w, struct err *e)
+{
+	char *path = path_join(w->path, "index.json.lock");
+	int fd, rc = 0;
+
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd >= 0) {
+		/* removed on abort only with a layout this run made: in an
+		 * old one, another writer may be waiting on it */
+		for (size_t i = 0; i < w->nmade; i++)
+			if (!strcmp(w->made[i], w->path))
+				rc = image_writer_made(w, path);
+	} else if (errno == EEXIST) {
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd < 0)
+		rc = err_set(e, -errno, "cannot open '%s': %s", path,
+			     strerror(errno));
+	while (!rc && flock(fd, LOCK_EX))
+		if (errno != EINTR)
+			rc = err_set(e, -errno, "cannot lock '%s': %s", path,
+				     strerror(errno));
+	free(path);
+	if (rc && fd >= 0)
+		close(fd);
+	return rc ? rc : fd;
+}
+
 /* index.json with the new manifest under the tag (image-layout.md). */
 static int put_index(struct image_writer *w, json_t *mdesc, json_t *platform,
 		     struct err *e)
@@ -559,7 +598,7 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 	json_t *platform = NULL;
 	char *cfg = NULL, *mbuf = NULL;
 	struct sink_sums sums;
-	int rc = -ENOMEM;
+	int rc = -ENOMEM, lock = -1;
 
 	if (!ids || !descs)
 		goto out;
@@ -581,8 +620,12 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 		rc = put_blob(w, IMAGE_MT_MANIFEST, mbuf, mlen, &mdesc, e);
 	if (!rc)
 		rc = put_layout_file(w, e);
+	if (!rc && (lock = lock_index(w, e)) < 0)
+		rc = lock;
 	if (!rc)
 		rc = put_index(w, mdesc, platform, e);
+	if (lock >= 0)
+		close(lock);	/* after the rename: the next writer reads it */
 out:
 	json_decref(platform);
 	json_decref(descs);
