@@ -109,6 +109,33 @@ void image_sha256(const void *p, size_t len, unsigned char out[32])
 	sha256_digest(&c, SHA256_DIGEST_SIZE, out);
 }
 
+bool image_blob_ok(const char *path, const unsigned char want[32])
+{
+	struct sha256_ctx c;
+	unsigned char got[32], buf[65536];
+	struct stat st;
+	ssize_t n;
+	/* lstat first: a symlink in a layout is never a blob of ours */
+	int fd = lstat(path, &st) || !S_ISREG(st.st_mode) ? -1
+		 : input_open_regular(path, &st);
+
+	if (fd < 0)
+		return false;
+	sha256_init(&c);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		sha256_update(&c, (size_t)n, buf);
+	}
+	close(fd);
+	if (n < 0)
+		return false;
+	sha256_digest(&c, SHA256_DIGEST_SIZE, got);
+	return !memcmp(got, want, 32);
+}
+
 char *image_digest_str(const unsigned char d[32], char buf[72])
 {
 	static const char hex[] = "0123456789abcdef";

@@ -282,6 +282,21 @@ static int mkdir_made(struct image_writer *w, const char *path,
 		       strerror(errno == EEXIST ? ENOTDIR : errno));
 }
 
+/*
+ * blobs/ and blobs/sha256 must be real directories: a symlink would lead
+ * every blob written out of the layout (never trust what the output
+ * holds). 0 or -ENOTDIR with e set.
+ */
+static int real_dir(const char *path, struct err *e)
+{
+	struct stat st;
+
+	if (!lstat(path, &st) && S_ISDIR(st.st_mode))
+		return 0;
+	return err_set(e, -ENOTDIR, "'%s' is not a directory (a symlink?): "
+		       "refused", path);
+}
+
 /* An OCI layout, or an empty directory, may be written to. */
 static bool writable_dir(const char *path)
 {
@@ -322,7 +337,11 @@ int image_oci_writer_open(struct image_writer *w, struct err *e)
 	if (!rc)
 		rc = mkdir_made(w, blobs, e);
 	if (!rc)
+		rc = real_dir(blobs, e);
+	if (!rc)
 		rc = mkdir_made(w, sha, e);
+	if (!rc)
+		rc = real_dir(sha, e);
 	if (!rc)
 		rc = sink_open(tmp, &so, &w->layer, e);
 out:
@@ -344,9 +363,12 @@ static int put_blob(struct image_writer *w, const char *mt, const char *buf,
 	path = blob_path(w->path, d);
 	if (!path)
 		return -ENOMEM;
-	if (access(path, F_OK)) {
+	/* one there with other content (or a symlink) is written anew */
+	if (!image_blob_ok(path, d)) {
+		bool had = !access(path, F_OK);
+
 		rc = image_write_file(path, buf, len, e);
-		if (!rc)
+		if (!rc && !had)
 			rc = image_writer_made(w, path);
 	}
 	free(path);
@@ -400,7 +422,8 @@ static int put_base_layer(struct image_writer *w, const struct image_layer *l,
 	if (l->has_digest) {
 		memcpy(d, l->digest, 32);
 		path = blob_path(w->path, d);
-		if (!path || !access(path, F_OK)) {
+		/* kept only when its content is the digest: else copied */
+		if (!path || image_blob_ok(path, d)) {
 			free(path);
 			free(tmp);
 			return path ? 0 : -ENOMEM;
