@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 int input_open_regular(const char *path, struct stat *st)
@@ -27,6 +29,41 @@ int input_open_regular(const char *path, struct stat *st)
 		return rc;
 	}
 	return fd;
+}
+
+int input_read_regular(const char *path, size_t max, char **buf,
+		       size_t *len)
+{
+	struct stat st;
+	int fd = input_open_regular(path, &st), rc = 0;
+	size_t got = 0;
+
+	*buf = NULL;
+	if (fd < 0)
+		return fd;
+	if ((uint64_t)st.st_size > max)
+		rc = -EFBIG;
+	else if (!(*buf = malloc((size_t)st.st_size + 1)))
+		rc = -ENOMEM;
+	while (!rc && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = n < 0 ? -errno : -EIO;
+		else
+			got += (size_t)n;
+	}
+	close(fd);
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+		return rc;
+	}
+	(*buf)[got] = '\0';
+	*len = got;
+	return 0;
 }
 
 const char *input_type(mode_t mode)

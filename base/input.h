@@ -6,6 +6,7 @@
 #ifndef OVERTAR_INPUT_H
 #define OVERTAR_INPUT_H
 
+#include <stddef.h>
 #include <sys/stat.h>
 
 /*
@@ -15,6 +16,14 @@
  * else that is not a regular file (input_type names it).
  */
 int input_open_regular(const char *path, struct stat *st);
+
+/*
+ * Reads the regular file path whole (input_open_regular: a fifo is
+ * -EINVAL, never a hang): *buf (caller frees) gets *len bytes and a NUL.
+ * -EFBIG past max bytes, -EIO if it shrinks, -ENOMEM, open's errors.
+ */
+int input_read_regular(const char *path, size_t max, char **buf,
+		       size_t *len);
 
 /* "a fifo", "a socket", "a character device", ...: what mode is. */
 const char *input_type(mode_t mode);

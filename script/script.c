@@ -17,7 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "layers/memfs.h"
+
+/* The copy-in buffer, when the kernel will not copy (EXDEV...). */
+#define SCRIPT_COPY_BUF (64u << 10)
 
 int script_fail(struct script_ctx *c, const char *path, int rc)
 {
@@ -74,84 +78,15 @@ struct memfs_data *script_text_data(const void *buf, size_t len)
 	return d;
 }
 
-/* An unlinked temporary file that copy-in content goes to. */
+/* The run's unlinked spool file, that copy-in content goes to. */
 static int spool_open(struct script_ctx *c)
 {
-	const char *dir = c->env->spool_dir;
-	char *path;
-	int fd;
+	int fd = io_spool_open(c->env->spool_dir);
 
-	if (!dir)
-		dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		path = script_join(dir, "overtar-spool.XXXXXX");
-		if (!path)
-			return -ENOMEM;
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-		free(path);
-	}
 	if (fd < 0)
-		return -errno;
+		return fd;
 	c->spool = memfs_src_fd(fd, 0);
 	return c->spool ? 0 : -ENOMEM;
-}
-
-/*
- * Up to len bytes of in at ioff to out at off, through a buffer.
- * Returns the count (0 at the end of in) or a negative errno.
- */
-static ssize_t copy_by_hand(int in, uint64_t ioff, int out, uint64_t off,
-			    uint64_t len)
-{
-	char buf[65536];
-	ssize_t n;
-
-	do
-		n = pread(in, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf),
-			  (off_t)ioff);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n < 0 ? -errno : 0;
-	for (ssize_t done = 0; done < n;) {
-		ssize_t w = pwrite(out, buf + done, (size_t)(n - done),
-				   (off_t)(off + (uint64_t)done));
-		if (w < 0 && errno != EINTR)
-			return -errno;
-		done += w > 0 ? w : 0;
-	}
-	return n;
-}
-
-/* Bytes [off, off+len) of in appended to the spool at to. */
-static int copy_span(int in, uint64_t off, int spool, uint64_t to,
-		     uint64_t len)
-{
-	uint64_t done = 0;
-
-	while (done < len) {
-		loff_t i = (loff_t)(off + done), o = (loff_t)(to + done);
-		ssize_t n = copy_file_range(in, &i, spool, &o,
-					    (size_t)(len - done), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EXDEV && errno != EINVAL &&
-		    errno != ENOSYS && errno != EOPNOTSUPP)
-			return -errno;
-		/* Between filesystems of different types the kernel will
-		 * not copy (copy_file_range(2), EXDEV): read and write. */
-		if (n < 0)
-			n = copy_by_hand(in, off + done, spool, to + done,
-					 len - done);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			return -EIO;	/* the file shrank under us */
-		done += (uint64_t)n;
-	}
-	return 0;
 }
 
 /* One run of data in a sparse host file. */
@@ -223,6 +158,7 @@ static int spool_budget(struct script_ctx *c, uint64_t size)
 int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 		      struct memfs_data **out)
 {
+	unsigned char buf[SCRIPT_COPY_BUF];
 	struct span *sp = NULL;
 	uint32_t n = 0;
 	int rc = 0;
@@ -242,8 +178,17 @@ int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 		return rc;
 	rc = data_spans(fd, size, &sp, &n);
 	for (uint32_t i = 0; !rc && i < n; i++) {
+		/* a fresh state per file: the host files come from anywhere */
+		struct io_copy st = { 0 };
+
 		sp[i].at = c->spool->size;
-		rc = copy_span(fd, sp[i].off, c->spool->fd, sp[i].at, sp[i].len);
+		if (sp[i].at > INT64_MAX) {
+			rc = -EFBIG;
+			break;
+		}
+		/* a file that shrank under us ends early: -EIO */
+		rc = io_copy(fd, sp[i].off, c->spool->fd, (int64_t)sp[i].at,
+			     sp[i].len, &st, buf, sizeof(buf));
 		if (!rc)
 			c->spool->size += sp[i].len;
 	}

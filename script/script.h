@@ -53,7 +53,7 @@ struct script_env {
 	struct vfs_fs *fs;		/* a writable overlay */
 	struct timespec now;		/* stamped on what changes */
 	bool clamp;			/* clamp explicit times to now */
-	const char *spool_dir;		/* for copy-in content */
+	const char *spool_dir;		/* for copy-in content: io_spool_dir() */
 	/* --max-spool: copy-in counts against the layers' budget */
 	uint64_t max_spool;		/* 0: none */
 	_Atomic uint64_t *spool_used;	/* shared with the loaders; or NULL */
