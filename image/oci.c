@@ -178,6 +178,28 @@ static const char *known_layer_type(const char *mt)
 	return NULL;
 }
 
+/* Layer i's blob is a regular file of its descriptor's size. */
+static int blob_size_ok(const struct image_layer *l, size_t i, struct err *e)
+{
+	struct stat st;
+	char ds[72];
+
+	if (lstat(l->path, &st))
+		return err_set(e, -errno, "layer %zu: blob %s: %s", i + 1,
+			       image_digest_str(l->digest, ds),
+			       strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return err_set(e, -EINVAL, "layer %zu: blob %s: not a regular "
+			       "file", i + 1, image_digest_str(l->digest, ds));
+	if ((uint64_t)st.st_size != l->len)
+		return err_set(e, -EBADMSG, "layer %zu: blob %s: size %llu, "
+			       "descriptor says %llu", i + 1,
+			       image_digest_str(l->digest, ds),
+			       (unsigned long long)st.st_size,
+			       (unsigned long long)l->len);
+	return 0;
+}
+
 static int read_layers(struct image *img, const json_t *manifest,
 		       struct err *e)
 {
@@ -210,6 +232,12 @@ static int read_layers(struct image *img, const json_t *manifest,
 		l->name = malloc(n);
 		if (!l->path || !l->name)
 			return -ENOMEM;
+		/* the size before anything is read or copied by it (the
+		 * digest is checked as tarin reads the blob, before any
+		 * output is committed) */
+		rc = blob_size_ok(l, i, e);
+		if (rc)
+			return rc;
 		snprintf(l->name, n, "%s layer %zu", img->spec, i + 1);
 	}
 	return 0;
