@@ -212,7 +212,7 @@ static int member_json(struct archive_scan *s, const char *name,
 		return rc;
 	if (digest)
 		image_sha256(buf, m->size, *digest);
-	rc = image_json_parse(buf, m->size, out, e);
+	rc = image_json_doc(name, buf, m->size, out, e);
 	free(buf);
 	return rc;
 }

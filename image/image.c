@@ -212,16 +212,25 @@ int image_write_file(const char *path, const void *buf, size_t len,
 	return sink_commit(s, e);
 }
 
-int image_json_parse(const char *buf, size_t len, json_t **out,
-		     struct err *e)
+int image_json_doc(const char *what, const char *buf, size_t len,
+		   json_t **out, struct err *e)
 {
 	json_error_t je;
 
 	*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!*out && what)
+		return err_set(e, -EINVAL, "'%s': malformed JSON: %s (line %d)",
+			       what, je.text, je.line);
 	if (!*out)
 		return err_set(e, -EINVAL, "malformed JSON: %s (line %d)",
 			       je.text, je.line);
 	return 0;
+}
+
+int image_json_parse(const char *buf, size_t len, json_t **out,
+		     struct err *e)
+{
+	return image_json_doc(NULL, buf, len, out, e);
 }
 
 int image_json_load(const char *path, json_t **out, struct err *e)
@@ -234,7 +243,7 @@ int image_json_load(const char *path, json_t **out, struct err *e)
 		return err_set(e, rc, "cannot read '%s': %s", path,
 			       rc == -EINVAL ? "not a regular file"
 			       : strerror(-rc));
-	rc = image_json_parse(buf, len, out, e);
+	rc = image_json_doc(path, buf, len, out, e);
 	free(buf);
 	return rc;
 }

@@ -48,6 +48,13 @@ int image_writer_made(struct image_writer *w, const char *path);
 
 /* Reads a JSON document of at most IMAGE_JSON_MAX bytes from path. */
 int image_json_load(const char *path, json_t **out, struct err *e);
+/*
+ * Parses len bytes of JSON, the document what names ("index.json", a
+ * blob's digest, a member; NULL: none) for the message. -EINVAL with e
+ * set when malformed.
+ */
+int image_json_doc(const char *what, const char *buf, size_t len,
+		   json_t **out, struct err *e);
 /* Parses len bytes of JSON. -EINVAL with e set when malformed. */
 int image_json_parse(const char *buf, size_t len, json_t **out,
 		     struct err *e);

@@ -97,7 +97,8 @@ static int blob_json(const char *dir, const json_t *desc, json_t **out,
 				     image_digest_str(want, ds));
 	}
 	if (!rc)
-		rc = image_json_parse(buf, len, out, e);
+		rc = image_json_doc(image_digest_str(want, ds), buf, len, out,
+				    e);
 	free(buf);
 	free(path);
 	return rc;

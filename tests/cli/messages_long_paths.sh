@@ -1,6 +1,7 @@
 # messages_long_paths.sh -- a message is one line naming the file, entry
 # or script line and the reason, whatever the length of the path (issue
-# 14, point 15): a long path loses its middle, never the reason; -o dir:
+# 14, point 15): a long path loses its middle, never the reason; malformed
+# JSON names its document (index.json, a blob, an archive member); -o dir:
 # with no path is refused, not written to "..XXXXXX"; as root, an xattr
 # the filesystem refuses is not reported as "not root".
 . "$TESTS/cli/lib/common.sh"
@@ -32,6 +33,18 @@ case $(cat err) in
 "overtar: layer 'link.tar': entry 'ddd"*"..."*"ddd/link': "*"not found"*) ;;
 *) fail "long entry: $(cat err)" ;;
 esac
+
+# malformed JSON names its document
+printf 'x\n' >f && tar cf base.tar f
+"$OVERTAR" flatten -o oci:img:t base.tar 2>err || fail "making a layout: $(cat err)"
+printf '{bad' >img/index.json
+"$OVERTAR" ls oci:img 2>err; rc=$?
+[ "$rc" = 1 ] && grep -q "^overtar: image 'oci:img': 'img/index.json': malformed JSON: " err ||
+	fail "malformed index.json: exit $rc: $(cat err)"
+printf 'nojson' >manifest.json && tar cf bad.dtar manifest.json
+"$OVERTAR" ls docker-archive:bad.dtar 2>err; rc=$?
+[ "$rc" = 1 ] && grep -q "^overtar: image 'docker-archive:bad.dtar': 'manifest.json': malformed JSON: " err ||
+	fail "malformed manifest.json: exit $rc: $(cat err)"
 
 # dir: with no path
 "$OVERTAR" flatten -o dir: empty.tar 2>err; rc=$?
