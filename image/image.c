@@ -375,6 +375,9 @@ int image_writer_open(const char *spec, const struct image_out_opts *o,
 		goto fail;
 	w->o = *o;
 	rc = spec_parse(spec, &w->fmt, &w->path, &w->tag, e);
+	/* before anything is made: a name no client could use */
+	if (!rc && w->tag)
+		rc = image_ref_check(w->fmt->kind, w->tag, e);
 	if (!rc)
 		rc = w->fmt->writer_open(w, e);
 	if (rc)

@@ -74,6 +74,13 @@ int image_oci_commit(struct image_writer *w, struct err *e);
 int image_docker_writer_open(struct image_writer *w, struct err *e);
 int image_docker_commit(struct image_writer *w, struct err *e);
 
+/*
+ * Whether ref may name an image written as kind: an OCI ref.name, or a
+ * docker RepoTag by the distribution reference grammar (image/ref.c).
+ * 0, or -EINVAL with e saying which rule it breaks.
+ */
+int image_ref_check(enum image_kind kind, const char *ref, struct err *e);
+
 /* This machine's architecture as GOARCH names it (config.md). */
 const char *image_goarch(void);
 
