@@ -11,6 +11,7 @@
  * sweep gives A, M and D per layer without building any view.
  */
 #include "core/inspect.h"
+#include "core/inspect_impl.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -23,11 +24,6 @@
 #include "core/pathbuf.h"
 #include "layers/memfs.h"
 
-/* One layer's dentry at the path being looked at. */
-struct slot {
-	struct memfs_dentry *d;
-	uint32_t layer;
-};
 
 /*
  * A file with several names in its layer: its bytes count once, and are
@@ -67,6 +63,8 @@ struct walker {
 	struct cand *heap;	/* min-heap (worst first) of o->top */
 	size_t nheap;
 	uint64_t seq;		/* regular files seen, for stable ties */
+	struct inspect_dive_walk *dive;
+	bool dive_only;		/* the second walk (inspect_dive_rewind) */
 };
 
 /* The entry of ino, added (zeroed, ino set, *added true) when new. */
@@ -192,7 +190,7 @@ static bool blocks(const struct memfs_dentry *d)
  * it (overlayfs lookup: a directory merges only with a directory below;
  * anything else at the path, or a blocker above it, covers), else n.
  */
-static void covering(struct walker *w, const struct slot *s, uint32_t m)
+static void covering(struct walker *w, const struct inspect_slot *s, uint32_t m)
 {
 	uint32_t any = w->n, blk = w->n;
 
@@ -265,8 +263,32 @@ static int account(struct walker *w, const struct memfs_dentry *d, uint32_t k,
 	return 0;
 }
 
+/*
+ * Whether b, a directory over the directory a, leaves it as it was: same
+ * mode, owner, time and xattrs (a layer repeats the parents of what it
+ * adds; dive too marks such a parent unmodified).
+ */
+static bool same_dir(const struct memfs_inode *a, const struct memfs_inode *b)
+{
+	/* an opaque directory hides what is below: a change however equal */
+	if (!S_ISDIR(a->mode) || !S_ISDIR(b->mode) || a->mode != b->mode ||
+	    (b->flags & MEMFS_I_OPAQUE) ||
+	    a->uid != b->uid || a->gid != b->gid ||
+	    a->mtime.tv_sec != b->mtime.tv_sec ||
+	    a->mtime.tv_nsec != b->mtime.tv_nsec || a->nxattrs != b->nxattrs)
+		return false;
+	for (uint32_t i = 0; i < a->nxattrs; i++) {
+		const struct memfs_xattr *x = &a->xattrs[i], *y = &b->xattrs[i];
+
+		if (strcmp(x->name, y->name) || x->len != y->len ||
+		    (x->len && memcmp(x->value, y->value, x->len)))
+			return false;
+	}
+	return true;
+}
+
 /* One path: its entries s[0..m-1] (bottom first, whiteouts included). */
-static int visit_path(struct walker *w, const struct slot *s, uint32_t m)
+static int visit_path(struct walker *w, const struct inspect_slot *s, uint32_t m)
 {
 	uint32_t end = 0, top = 0;
 	bool have = false;
@@ -284,7 +306,8 @@ static int visit_path(struct walker *w, const struct slot *s, uint32_t m)
 					   s[top].d->ino);
 			have = false;
 		}
-		if (!rc)
+		/* a directory merging with an equal one changes nothing */
+		if (!rc && !(have && same_dir(s[top].d->ino, s[i].d->ino)))
 			rc = report_change(w, k, have ? INSPECT_MODIFIED :
 					   INSPECT_ADDED, s[i].d->ino);
 		if (!rc && S_ISREG(s[i].d->ino->mode))
@@ -307,13 +330,14 @@ struct cursor {
 /*
  * A path being walked: the merge of its directories' listings (bottom
  * first, cur[i] the listing of dirs[i]), kids scratch for one child name,
- * and what to restore when it is done.
+ * and what to restore when it is done (leave: the dive saw it entered).
  */
 struct frame {
 	struct cursor *cur;
-	struct slot *dirs, *kids;
+	struct inspect_slot *dirs, *kids;
 	uint32_t nd;
 	size_t plen, nblk;
+	bool leave;
 };
 
 struct frames {
@@ -322,8 +346,8 @@ struct frames {
 };
 
 /* Pushes a frame for the directories dirs[0..nd-1] (copied). */
-static int frame_push(struct frames *fr, const struct slot *dirs, uint32_t nd,
-		      size_t plen, size_t nblk)
+static int frame_push(struct frames *fr, const struct inspect_slot *dirs,
+		      uint32_t nd, size_t plen, size_t nblk, bool leave)
 {
 	struct frame *f;
 	int rc = 0;
@@ -337,14 +361,16 @@ static int frame_push(struct frames *fr, const struct slot *dirs, uint32_t nd,
 		fr->cap = cap;
 	}
 	f = &fr->v[fr->n];
-	f->cur = malloc(nd * (sizeof(struct cursor) + 2 * sizeof(struct slot)));
+	f->cur = malloc(nd * (sizeof(struct cursor) +
+			      2 * sizeof(struct inspect_slot)));
 	if (!f->cur)
 		return -ENOMEM;
-	f->dirs = (struct slot *)(f->cur + nd);
+	f->dirs = (struct inspect_slot *)(f->cur + nd);
 	f->kids = f->dirs + nd;
 	f->nd = nd;
 	f->plen = plen;
 	f->nblk = nblk;
+	f->leave = leave;
 	memcpy(f->dirs, dirs, nd * sizeof(*dirs));
 	for (uint32_t i = 0; !rc && i < nd; i++) {
 		f->cur[i].pos = 0;
@@ -384,15 +410,17 @@ static uint32_t frame_next(struct frame *f)
  * One child name: its entries kids[0..m-1]; its directories go to sub
  * (room for m), *ns of them, to be walked next with the path left on.
  */
-static int visit_child(struct walker *w, const struct slot *kids, uint32_t m,
-		       struct slot *sub, uint32_t *ns)
+static int visit_child(struct walker *w, const struct inspect_slot *kids,
+		       uint32_t m, struct inspect_slot *sub, uint32_t *ns)
 {
 	const struct memfs_dentry *d0 = kids[0].d;
 	int rc = pathbuf_push(&w->p, d0->name, d0->namelen);
 
 	*ns = 0;
-	if (!rc)
+	if (!rc && !w->dive_only)
 		rc = visit_path(w, kids, m);
+	if (!rc)
+		rc = inspect_dive_enter(w->dive, kids, m, w->p.s, w->p.len);
 	for (uint32_t i = 0; !rc && i < m; i++) {
 		if (!is_wh(kids[i].d) && S_ISDIR(kids[i].d->ino->mode))
 			sub[(*ns)++] = kids[i];
@@ -402,16 +430,28 @@ static int visit_child(struct walker *w, const struct slot *kids, uint32_t m,
 	return rc;
 }
 
+/* A child done: the dive leaves it, then the walk's state is restored. */
+static int child_done(struct walker *w, size_t plen, size_t nblk)
+{
+	int rc = inspect_dive_leave(w->dive, w->p.s, w->p.len);
+
+	w->nblk = nblk;
+	pathbuf_pop(&w->p, plen);
+	return rc;
+}
+
 /*
  * Every path below the roots (bottom first), depth first with an
  * explicit stack of merged directories (STYLE.md: no recursion whose
  * depth the input decides).
  */
-static int walk_tree(struct walker *w, const struct slot *roots, uint32_t n)
+static int walk_dir(struct walker *w, const struct inspect_slot *roots,
+		    uint32_t n)
 {
 	struct frames fr = { 0 };
-	struct slot *sub = malloc(n * sizeof(*sub));
-	int rc = sub ? frame_push(&fr, roots, n, w->p.len, w->nblk) : -ENOMEM;
+	struct inspect_slot *sub = malloc(n * sizeof(*sub));
+	int rc = sub ? frame_push(&fr, roots, n, w->p.len, w->nblk, false)
+		     : -ENOMEM;
 
 	while (!rc && fr.n) {
 		struct frame *f = &fr.v[fr.n - 1];
@@ -419,19 +459,19 @@ static int walk_tree(struct walker *w, const struct slot *roots, uint32_t n)
 		uint32_t m = frame_next(f), ns;
 
 		if (!m) {
-			w->nblk = f->nblk;
-			pathbuf_pop(&w->p, f->plen);
+			struct frame done = *f;
+
 			free(f->cur);
 			fr.n--;
+			if (done.leave)
+				rc = child_done(w, done.plen, done.nblk);
 			continue;
 		}
 		rc = visit_child(w, f->kids, m, sub, &ns);
 		if (!rc && ns)
-			rc = frame_push(&fr, sub, ns, saved, nblk);
-		else if (!rc) {
-			w->nblk = nblk;
-			pathbuf_pop(&w->p, saved);
-		}
+			rc = frame_push(&fr, sub, ns, saved, nblk, true);
+		else if (!rc)
+			rc = child_done(w, saved, nblk);
 	}
 	while (fr.n)
 		free(fr.v[--fr.n].cur);
@@ -496,7 +536,7 @@ int inspect_run(struct ovl *ovl, const struct inspect_opts *o,
 	size_t n = ovl_nlayers(ovl);
 	struct walker w = { .o = o, .r = r, .n = (uint32_t)n,
 			   .p = { .rooted = true } };
-	struct slot *roots;
+	struct inspect_slot *roots;
 	int rc = -ENOMEM;
 
 	memset(r, 0, sizeof(*r));
@@ -508,19 +548,29 @@ int inspect_run(struct ovl *ovl, const struct inspect_opts *o,
 	roots = calloc(n, sizeof(*roots));
 	w.cov = calloc(n, sizeof(*w.cov));
 	w.heap = calloc(o->top ? o->top : 1, sizeof(*w.heap));
-	if (!r->layers || !roots || !w.cov || !w.heap)
+	if (!r->layers || !roots || !w.cov || !w.heap ||
+	    inspect_dive_new(w.n, o->top, &w.dive))
 		goto out;
 	/* The roots merge whatever they say (ovl_lookup.c, root_stack). */
 	for (size_t i = 0; i < n; i++) {
 		roots[i].d = memfs_root(ovl_layer(ovl, i));
 		roots[i].layer = (uint32_t)i;
 	}
-	rc = walk_tree(&w, roots, (uint32_t)n);
+	rc = walk_dir(&w, roots, (uint32_t)n);
 	if (rc)
 		err_entry(e, w.p.s, w.p.len);
 	else
 		rc = finish(&w);
+	if (!rc && inspect_dive_rewind(w.dive)) {
+		w.dive_only = true;
+		rc = walk_dir(&w, roots, (uint32_t)n);
+		if (rc)
+			err_entry(e, w.p.s, w.p.len);
+	}
+	if (!rc)
+		rc = inspect_dive_finish(w.dive, r);
 out:
+	inspect_dive_free(w.dive);
 	free(roots);
 	free(w.cov);
 	free(w.heap);
@@ -537,6 +587,9 @@ void inspect_report_release(struct inspect_report *r)
 		for (size_t i = 0; i < r->nwaste; i++)
 			free(r->waste[i].path);
 	free(r->waste);
+	for (size_t i = 0; i < r->dive.nfiles; i++)
+		free(r->dive.files[i].path);
+	free(r->dive.files);
 	free(r->layers);
 	memset(r, 0, sizeof(*r));
 }
