@@ -192,6 +192,26 @@ static struct memfs_dentry *resolve(struct tarin_loader *ld, const char *p,
 	return d;
 }
 
+/* Whether a component of p's first dlen bytes is a non-directory here. */
+static bool under_nondir(struct tarin_loader *ld, const char *p, size_t dlen)
+{
+	struct memfs_dentry *d = memfs_root(ld->fs);
+	size_t pos = 0;
+
+	while (pos < dlen) {
+		const char *s = p + pos, *e = memchr(s, '/', dlen - pos);
+		size_t n = e ? (size_t)(e - s) : dlen - pos;
+
+		d = memfs_lookup(d, s, n);
+		if (!d || !d->ino)
+			return false;
+		if (!S_ISDIR(d->ino->mode))
+			return true;
+		pos += n + 1;
+	}
+	return false;
+}
+
 /*
  * A directory named again takes the new metadata and keeps its children,
  * as tar extraction does; an opaque flag, however it came, stays.
@@ -316,9 +336,15 @@ static int whiteout_record(struct tarin_loader *ld, const char *p,
 			   size_t dlen, size_t len)
 {
 	struct memfs_dentry *dir;
-	int rc = walk_parent(ld, p, dlen, &dir);
+	int rc;
 
-	if (rc)
+	/* Under a non-directory of this layer it hides nothing: that entry
+	 * already hides everything below it. umoci repack of a directory
+	 * that became a file writes "etc/apt" then "etc/apt/.wh.NAME";
+	 * umoci, containers-storage and podman load it. */
+	if (under_nondir(ld, p, dlen))
+		return 0;
+	if ((rc = walk_parent(ld, p, dlen, &dir)))
 		return rc;
 	if (tarin_buf_reserve(&ld->wh, ld->wh.len + len + 1))
 		return tarin_oom(ld);
