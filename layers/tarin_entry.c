@@ -29,6 +29,28 @@
  * A ".." component is refused rather than resolved: a layer is a changeset
  * of its own root (image-spec layer.md), nothing in it may name its parent.
  */
+/* Whether the components from p to end, d deep, go above the root. */
+static bool climbs_out(const char *p, const char *end, size_t d)
+{
+	while (p < end) {
+		const char *s = p;
+		size_t len;
+
+		while (p < end && *p != '/')
+			p++;
+		len = (size_t)(p - s);
+		p += p < end;
+		if (len == 2 && s[0] == '.' && s[1] == '.') {
+			if (!d)
+				return true;
+			d--;
+		} else if (len && !(len == 1 && s[0] == '.')) {
+			d++;
+		}
+	}
+	return false;
+}
+
 static int clean_name(struct tarin_loader *ld, const char *raw,
 		      const char *what, struct tarin_buf *out, size_t *depth)
 {
@@ -52,9 +74,13 @@ static int clean_name(struct tarin_loader *ld, const char *raw,
 		p += p < end;
 		if (!len || (len == 1 && s[0] == '.'))
 			continue;
+		/* Refused wherever it stands (a layer's names are plain
+		 * paths, OCI layer.md); the message says whether it climbs
+		 * out of the root ("a/../x" does not). */
 		if (len == 2 && s[0] == '.' && s[1] == '.')
-			return err_set(ld->e, -EINVAL,
-				       "%s climbs out of the root", what);
+			return err_set(ld->e, -EINVAL, climbs_out(s, end, d)
+				       ? "%s climbs out of the root"
+				       : "%s contains '..'", what);
 		if (len > TARIN_NAME_MAX)
 			return err_set(ld->e, -ENAMETOOLONG,
 				       "%s has a component over %d bytes",

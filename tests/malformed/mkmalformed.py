@@ -152,6 +152,8 @@ def build():
          "climbs out of the root")
     case("dotdot-inner.tar", tar_of([member("a/../../evil", b"x\n")]),
          "error", "climbs out of the root")
+    case("dotdot-inside.tar", tar_of([member("a/./../x", b"x\n")]),
+         "error", "name contains '..'")
     case("dotdot-link.tar", tar_of([
         member("etc/passwd", b"root\n"),
         member("etc/link", type_=tarfile.LNKTYPE, linkname="../etc/passwd")]),

@@ -680,6 +680,10 @@ static void test_dotdot_rejected(void **state)
 	w_close(a);
 	load_fails(-EINVAL, "name climbs out of the root",
 		   "a/../../etc/passwd");
+	a = w_open("dotdot2.tar", USTAR, 0);
+	w_file(a, "a/../x", "x");	/* stays inside, but is refused */
+	w_close(a);
+	load_fails(-EINVAL, "name contains '..'", "a/../x");
 }
 
 static void test_root_entry_metadata(void **state)
