@@ -57,7 +57,7 @@ static int cat_one(struct vfs_fs *fs, const char *path)
 		rc = cmd_fail("cat: '%s': not a regular file (%s)", path,
 			      show_type_text(a.mode));
 	if (!rc)
-		rc = fs->ops->data(fs, node, &d);
+		rc = vfs_data(fs, node, &d);
 	if (!rc)
 		rc = copy_out(d);
 	memfs_data_put(d);

@@ -65,7 +65,7 @@ static int fill(struct ls *ls, struct row *r, struct vfs_node *node)
 	r->node = node;
 	r->e.nlink = 1;
 	if (!rc && S_ISLNK(r->e.a.mode))
-		rc = fs->ops->readlink(fs, node, &r->e.target, &r->e.tlen);
+		rc = vfs_readlink(fs, node, &r->e.target, &r->e.tlen);
 	if (!rc && (ls->lng || ls->json))
 		rc = inspect_nlink(ls->links, node, &r->e.a, &r->e.nlink);
 	if (!rc)
@@ -199,7 +199,7 @@ static int collect(struct ls *ls, const char *path, struct vfs_node *dir,
 
 		if (ns.v[i][0] == '.' && !ls->all)
 			continue;
-		rc = ls->fs->ops->lookup(ls->fs, dir, ns.v[i], len, &node);
+		rc = vfs_lookup(ls->fs, dir, ns.v[i], len, &node);
 		if (rc)
 			break;
 		r[n].own = show_join(path, ns.v[i], len);

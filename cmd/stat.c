@@ -125,11 +125,11 @@ static int stat_one(struct st *st, const char *path)
 		return show_path_error("stat", path, rc);
 	rc = vfs_getattr(fs, node, &e.a);
 	if (!rc && S_ISLNK(e.a.mode))
-		rc = fs->ops->readlink(fs, node, &e.target, &e.tlen);
+		rc = vfs_readlink(fs, node, &e.target, &e.tlen);
 	if (!rc)
 		rc = inspect_nlink(st->links, node, &e.a, &e.nlink);
 	if (!rc)
-		rc = fs->ops->listxattr(fs, node, &xs, &nx);
+		rc = vfs_listxattr(fs, node, &xs, &nx);
 	if (!rc) {
 		e.layer_file = st->layers[e.a.layer];
 		if (st->json)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/u64map.h"
 #include "core/pathbuf.h"
 #include "layers/memfs.h"
 #include "layers/tarout.h"
@@ -16,77 +17,26 @@
 /* The content of a whiteout file: nothing. */
 static const struct memfs_data export_empty;
 
-/* First path written for each multiply-linked file, by vfs_attr.ino. */
-struct linkmap {
-	struct link_slot {
-		uint64_t ino;	/* 0: free */
-		char *path;
-	} *slots;
-	size_t cap, count;
-};
-
 struct walk {
 	struct vfs_fs *fs;
 	struct tarout *t;
 	struct err *e;
 	struct vfs_node *dir;
 	struct pathbuf p;	/* the current entry's path */
-	struct linkmap links;
+	struct u64map links;	/* vfs_attr.ino -> first path written (char *) */
 };
 
-static uint64_t mix(uint64_t x)
+static int link_free_one(void *ctx, uint64_t ino, uint64_t path)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static struct link_slot *link_find(struct linkmap *m, uint64_t ino)
-{
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	for (i = mix(ino) & (m->cap - 1); m->slots[i].ino;
-	     i = (i + 1) & (m->cap - 1))
-		if (m->slots[i].ino == ino)
-			return &m->slots[i];
-	return &m->slots[i];
-}
-
-static int link_add(struct linkmap *m, uint64_t ino, const char *path,
-		    size_t len)
-{
-	struct link_slot *s;
-
-	if ((m->count + 1) * 2 > m->cap) {
-		struct linkmap g = { .cap = m->cap ? m->cap * 2 : 64 };
-
-		g.slots = calloc(g.cap, sizeof(*g.slots));
-		if (!g.slots)
-			return -ENOMEM;
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->slots[i].ino)
-				*link_find(&g, m->slots[i].ino) = m->slots[i];
-		free(m->slots);
-		m->slots = g.slots;
-		m->cap = g.cap;
-	}
-	s = link_find(m, ino);
-	s->path = strndup(path, len);
-	if (!s->path)
-		return -ENOMEM;
-	s->ino = ino;
-	m->count++;
+	free((char *)(uintptr_t)path);
 	return 0;
 }
 
-static void link_free(struct linkmap *m)
+/* Frees the paths the link map holds, then the map. */
+static void link_free(struct u64map *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->slots[i].path);
-	free(m->slots);
+	u64map_each(m, link_free_one, NULL);
+	u64map_release(m);
 }
 
 static enum tarout_type type_of(mode_t mode)
@@ -111,18 +61,22 @@ static enum tarout_type type_of(mode_t mode)
 static int hardlink(struct walk *w, uint64_t id, uint32_t nlink,
 		    struct tarout_entry *ent)
 {
-	struct link_slot *s;
+	uint64_t *path;
+	bool added;
 
 	if (nlink < 2)
 		return 0;
-	s = link_find(&w->links, id);
-	if (s && s->ino) {
+	path = u64map_put(&w->links, id, &added);
+	if (!path)
+		return -ENOMEM;
+	if (!added) {
 		ent->type = TAROUT_HARDLINK;
-		ent->linkname = s->path;
-		ent->linklen = strlen(s->path);
+		ent->linkname = (const char *)(uintptr_t)*path;
+		ent->linklen = strlen(ent->linkname);
 		return 1;
 	}
-	return link_add(&w->links, id, w->p.s, w->p.len);
+	*path = (uint64_t)(uintptr_t)strndup(w->p.s, w->p.len);
+	return *path ? 0 : -ENOMEM;
 }
 
 /* Fills ent for node; takes a data reference into *data for files. */

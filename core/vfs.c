@@ -431,3 +431,51 @@ int vfs_removexattr(struct vfs_fs *fs, struct vfs_node *n, const char *name)
 	return fs->ops->removexattr ? fs->ops->removexattr(fs, n, name)
 				    : -EROFS;
 }
+
+int vfs_lookup(struct vfs_fs *fs, struct vfs_node *dir, const char *name,
+	       size_t len, struct vfs_node **out)
+{
+	return fs->ops->lookup(fs, dir, name, len, out);
+}
+
+int vfs_parent(struct vfs_fs *fs, struct vfs_node *node, struct vfs_node **out)
+{
+	return fs->ops->parent(fs, node, out);
+}
+
+int vfs_readlink(struct vfs_fs *fs, struct vfs_node *n, const char **target,
+		 size_t *len)
+{
+	return fs->ops->readlink(fs, n, target, len);
+}
+
+int vfs_data(struct vfs_fs *fs, struct vfs_node *n, struct memfs_data **out)
+{
+	return fs->ops->data(fs, n, out);
+}
+
+int vfs_listxattr(struct vfs_fs *fs, struct vfs_node *n,
+		  const struct memfs_xattr **list, uint32_t *count)
+{
+	return fs->ops->listxattr(fs, n, list, count);
+}
+
+int vfs_create_at(struct vfs_fs *fs, struct vfs_node *dir, const char *name,
+		  size_t len, const struct vfs_create *c, struct vfs_node **out)
+{
+	return fs->ops->create ? fs->ops->create(fs, dir, name, len, c, out)
+			       : -EROFS;
+}
+
+int vfs_link_at(struct vfs_fs *fs, struct vfs_node *node,
+		struct vfs_node *dir, const char *name, size_t len)
+{
+	return fs->ops->link ? fs->ops->link(fs, node, dir, name, len)
+			     : -EROFS;
+}
+
+int vfs_unlink_at(struct vfs_fs *fs, struct vfs_node *dir, const char *name,
+		  size_t len)
+{
+	return fs->ops->unlink ? fs->ops->unlink(fs, dir, name, len) : -EROFS;
+}

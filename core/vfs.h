@@ -230,6 +230,37 @@ int vfs_setxattr(struct vfs_fs *fs, struct vfs_node *n, const char *name,
 		 const void *value, size_t len);
 int vfs_removexattr(struct vfs_fs *fs, struct vfs_node *n, const char *name);
 
+/*
+ * Node-level reads, as the ops table describes them: the child name of
+ * dir (new reference), the parent (new reference; the root is its own),
+ * a symlink's target (borrowed until n is put), a regular file's content
+ * (new reference, memfs_data_put), the xattrs sorted by name (borrowed
+ * until n is put or changed). 0 or a negative errno.
+ */
+int vfs_lookup(struct vfs_fs *fs, struct vfs_node *dir, const char *name,
+	       size_t len, struct vfs_node **out);
+int vfs_parent(struct vfs_fs *fs, struct vfs_node *node,
+	       struct vfs_node **out);
+int vfs_readlink(struct vfs_fs *fs, struct vfs_node *n, const char **target,
+		 size_t *len);
+int vfs_data(struct vfs_fs *fs, struct vfs_node *n, struct memfs_data **out);
+int vfs_listxattr(struct vfs_fs *fs, struct vfs_node *n,
+		  const struct memfs_xattr **list, uint32_t *count);
+
+/*
+ * Node-level mutations on a name in directory dir that a walk found:
+ * create (the new node in *out when out is not NULL, a new reference),
+ * link node under name, unlink name. -EROFS where the op is missing,
+ * else the op's 0 or negative errno.
+ */
+int vfs_create_at(struct vfs_fs *fs, struct vfs_node *dir, const char *name,
+		  size_t len, const struct vfs_create *c,
+		  struct vfs_node **out);
+int vfs_link_at(struct vfs_fs *fs, struct vfs_node *node,
+		struct vfs_node *dir, const char *name, size_t len);
+int vfs_unlink_at(struct vfs_fs *fs, struct vfs_node *dir, const char *name,
+		  size_t len);
+
 enum vfs_copy_flags {
 	VFS_COPY_MODE = 1 << 0,		/* all mode bits, else & 0777 */
 	VFS_COPY_OWNER = 1 << 1,	/* else the creator's (ids given) */

@@ -78,7 +78,7 @@ static int lookup_id(struct vfs_fs *fs, const char *file, const char *name,
 
 	if (rc)
 		return -ENOENT;
-	rc = fs->ops->data(fs, n, &d);
+	rc = vfs_data(fs, n, &d);
 	vfs_put(fs, n);
 	if (rc || d->size > (64u << 20))
 		goto out;
@@ -244,7 +244,7 @@ int script_touch(struct script_ctx *c)
 			if (!rc && !w.node && w.trailing_slash)
 				rc = -EISDIR;
 			if (!rc && !w.node)
-				rc = fs->ops->create(fs, w.parent, w.name,
+				rc = vfs_create_at(fs, w.parent, w.name,
 						     w.len, &f, &w.node);
 			n = rc ? NULL : vfs_get(fs, w.node);
 			vfs_walk_release(fs, &w);
@@ -309,7 +309,7 @@ int script_truncate(struct script_ctx *c)
 	if (!rc && !w.node && w.trailing_slash)
 		rc = -EISDIR;
 	if (!rc && !w.node)
-		rc = fs->ops->create(fs, w.parent, w.name, w.len, &f, &w.node);
+		rc = vfs_create_at(fs, w.parent, w.name, w.len, &f, &w.node);
 	if (!rc)
 		rc = vfs_setattr(fs, w.node, &sa);
 	vfs_walk_release(fs, &w);	/* a failed walk left it empty */

@@ -80,7 +80,7 @@ static bool inside(struct vfs_fs *fs, const char *dst, const struct vfs_attr *sr
 		struct vfs_attr a;
 
 		in = !vfs_getattr(fs, n, &a) && a.ino == src->ino;
-		if (fs->ops->parent(fs, n, &p)) {
+		if (vfs_parent(fs, n, &p)) {
 			break;
 		} else if (p == n) {
 			vfs_put(fs, p);	/* the root: its own parent */
@@ -110,7 +110,7 @@ static int cp_merge(struct script_ctx *c, struct vfs_node *src,
 	for (size_t i = 0; !rc && i < ns.n; i++) {
 		char *p = script_join(dst, ns.v[i]);
 
-		rc = p ? fs->ops->lookup(fs, src, ns.v[i], strlen(ns.v[i]),
+		rc = p ? vfs_lookup(fs, src, ns.v[i], strlen(ns.v[i]),
 					 &child) : -ENOMEM;
 		if (!rc) {
 			rc = cp_to(c, child, p, flags);
@@ -136,7 +136,7 @@ static int cp_over(struct script_ctx *c, struct vfs_node *src,
 		rc = vfs_unlink(fs, dst);
 		return rc ? rc : vfs_copy(fs, src, dst, flags, 0, 0);
 	}
-	rc = fs->ops->data(fs, src, &d);
+	rc = vfs_data(fs, src, &d);
 	if (rc)
 		return rc;
 	rc = vfs_setdata(fs, dstn, d);

@@ -139,13 +139,13 @@ static int put_text(struct script_ctx *c, bool append)
 		rc = -EISDIR;
 	created = !rc && !w.node;
 	if (created)
-		rc = fs->ops->create(fs, w.parent, w.name, w.len, &f, &w.node);
+		rc = vfs_create_at(fs, w.parent, w.name, w.len, &f, &w.node);
 	if (!rc)
 		rc = vfs_getattr(fs, w.node, &a);
 	if (!rc && !S_ISREG(a.mode))
 		rc = S_ISDIR(a.mode) ? -EISDIR : -EINVAL;
 	if (!rc && append)
-		rc = fs->ops->data(fs, w.node, &old);
+		rc = vfs_data(fs, w.node, &old);
 	if (!rc && append) {
 		struct memfs_data *t = script_text_data(text, len);
 
@@ -327,7 +327,7 @@ static int ln_force(struct script_ctx *c, struct vfs_walk *w,
 					  "the same file", c->args[0], path);
 		vfs_put(fs, n);
 	}
-	return rc ? rc : fs->ops->unlink(fs, w->parent, w->name, w->len);
+	return rc ? rc : vfs_unlink_at(fs, w->parent, w->name, w->len);
 }
 
 /*
@@ -351,12 +351,12 @@ static int ln_at(struct script_ctx *c, struct vfs_walk *w, const char *path)
 	if (!rc && w->trailing_slash)
 		rc = -ENOENT;
 	if (rc || script_opt(c, 's'))
-		return rc ? rc : fs->ops->create(fs, w->parent, w->name, w->len,
+		return rc ? rc : vfs_create_at(fs, w->parent, w->name, w->len,
 						  &s, NULL);
 	rc = vfs_resolve(fs, target, false, &old);
 	if (rc)
 		return script_fail(c, target, rc);
-	rc = fs->ops->link(fs, old, w->parent, w->name, w->len);
+	rc = vfs_link_at(fs, old, w->parent, w->name, w->len);
 	vfs_put(fs, old);
 	if (rc == -EPERM)
 		rc = script_failf(c, target, rc, "hard link not allowed for "

@@ -383,6 +383,22 @@ static void test_read_only(void **state)
 	assert_int_equal(vfs_unlink(fs, "etc/none"), -ENOENT);
 }
 
+/* The node-level mutations check for a missing op too (vfs.h). */
+static void test_read_only_nodes(void **state)
+{
+	struct vfs_fs *fs = ((struct fx *)*state)->fs;
+	struct vfs_create c = { .mode = S_IFREG | 0644 };
+	struct vfs_node *dir, *f;
+
+	assert_int_equal(vfs_resolve(fs, "etc", false, &dir), 0);
+	assert_int_equal(vfs_lookup(fs, dir, "f", 1, &f), 0);
+	assert_int_equal(vfs_create_at(fs, dir, "new", 3, &c, NULL), -EROFS);
+	assert_int_equal(vfs_link_at(fs, f, dir, "g", 1), -EROFS);
+	assert_int_equal(vfs_unlink_at(fs, dir, "f", 1), -EROFS);
+	vfs_put(fs, f);
+	vfs_put(fs, dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_follow_dangling),
 		cmocka_unit_test(test_follow_names_target),
 		cmocka_unit_test(test_read_only),
+		cmocka_unit_test(test_read_only_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
