@@ -1,5 +1,5 @@
 /*
- * export: the merged tree out as tar entries (see export.h).
+ * export: a tree out as entries to an entry writer (see export.h).
  */
 #include "core/export.h"
 
@@ -11,7 +11,7 @@
 #include "base/u64map.h"
 #include "core/pathbuf.h"
 #include "layers/memfs.h"
-#include "layers/tarout.h"
+#include "layers/entry.h"
 #include "layers/whiteout.h"
 
 /* The content of a whiteout file: nothing. */
@@ -19,7 +19,7 @@ static const struct memfs_data export_empty;
 
 struct walk {
 	struct vfs_fs *fs;
-	struct tarout *t;
+	struct entry_writer *out;
 	struct err *e;
 	struct vfs_node *dir;
 	struct pathbuf p;	/* the current entry's path */
@@ -39,19 +39,19 @@ static void link_free(struct u64map *m)
 	u64map_release(m);
 }
 
-static enum tarout_type type_of(mode_t mode)
+static enum entry_type type_of(mode_t mode)
 {
 	if (S_ISDIR(mode))
-		return TAROUT_DIR;
+		return ENTRY_DIR;
 	if (S_ISLNK(mode))
-		return TAROUT_SYMLINK;
+		return ENTRY_SYMLINK;
 	if (S_ISCHR(mode))
-		return TAROUT_CHR;
+		return ENTRY_CHR;
 	if (S_ISBLK(mode))
-		return TAROUT_BLK;
+		return ENTRY_BLK;
 	if (S_ISFIFO(mode))
-		return TAROUT_FIFO;
-	return TAROUT_FILE;
+		return ENTRY_FIFO;
+	return ENTRY_FILE;
 }
 
 /*
@@ -59,7 +59,7 @@ static enum tarout_type type_of(mode_t mode)
  * remembered; a later one becomes a link to it (ent changed, returns 1).
  */
 static int hardlink(struct walk *w, uint64_t id, uint32_t nlink,
-		    struct tarout_entry *ent)
+		    struct entry *ent)
 {
 	uint64_t *path;
 	bool added;
@@ -70,7 +70,7 @@ static int hardlink(struct walk *w, uint64_t id, uint32_t nlink,
 	if (!path)
 		return -ENOMEM;
 	if (!added) {
-		ent->type = TAROUT_HARDLINK;
+		ent->type = ENTRY_HARDLINK;
 		ent->linkname = (const char *)(uintptr_t)*path;
 		ent->linklen = strlen(ent->linkname);
 		return 1;
@@ -81,7 +81,7 @@ static int hardlink(struct walk *w, uint64_t id, uint32_t nlink,
 
 /* Fills ent for node; takes a data reference into *data for files. */
 static int describe(struct walk *w, struct vfs_node *node,
-		    const struct vfs_attr *a, struct tarout_entry *ent,
+		    const struct vfs_attr *a, struct entry *ent,
 		    struct memfs_data **data)
 {
 	struct vfs_fs *fs = w->fs;
@@ -100,11 +100,11 @@ static int describe(struct walk *w, struct vfs_node *node,
 	/* Every non-directory can have several names: link(2) takes a
 	 * symlink, fifo or device as it is (POSIX link, AT_SYMLINK_FOLLOW
 	 * unset), and a tar LNKTYPE may name any earlier non-directory. */
-	if (!rc && ent->type != TAROUT_DIR)
+	if (!rc && ent->type != ENTRY_DIR)
 		rc = hardlink(w, a->ino, a->nlink, ent);
-	if (!rc && ent->type == TAROUT_SYMLINK)
+	if (!rc && ent->type == ENTRY_SYMLINK)
 		rc = fs->ops->readlink(fs, node, &ent->linkname, &ent->linklen);
-	if (!rc && ent->type == TAROUT_FILE) {
+	if (!rc && ent->type == ENTRY_FILE) {
 		rc = fs->ops->data(fs, node, data);
 		if (!rc)
 			ent->data = *data;
@@ -120,7 +120,7 @@ static int visit(void *ctx, const char *name, size_t len)
 	struct walk *w = ctx;
 	struct vfs_fs *fs = w->fs;
 	struct memfs_data *data = NULL;
-	struct tarout_entry ent;
+	struct entry ent;
 	struct vfs_node *node;
 	struct vfs_attr a;
 	size_t saved = w->p.len;
@@ -137,7 +137,7 @@ static int visit(void *ctx, const char *name, size_t len)
 	if (!rc)
 		rc = describe(w, node, &a, &ent, &data);
 	if (!rc)
-		rc = tarout_write(w->t, &ent, w->e);
+		rc = entry_write(w->out, &ent, w->e);
 	memfs_data_put(data);
 	if (!rc && S_ISDIR(a.mode))
 		rc = walk_dir(w, node);
@@ -160,9 +160,9 @@ static int walk_dir(struct walk *w, struct vfs_node *dir)
 	return rc;
 }
 
-int export_flat(struct vfs_fs *fs, struct tarout *t, struct err *e)
+int export_flat(struct vfs_fs *fs, struct entry_writer *out, struct err *e)
 {
-	struct walk w = { .fs = fs, .t = t, .e = e };
+	struct walk w = { .fs = fs, .out = out, .e = e };
 	struct vfs_node *root;
 	int rc = fs->ops->root(fs, &root);
 
@@ -202,25 +202,25 @@ static int push_wh(struct walk *w, const char *name, size_t len)
 static int write_whiteout(struct layer_walk *lw, const char *name, size_t len)
 {
 	struct walk *w = &lw->w;
-	struct tarout_entry ent = { .mtime = lw->now };
+	struct entry ent = { .mtime = lw->now };
 	size_t saved = w->p.len;
 	int rc;
 
 	if (lw->style == EXPORT_WH_OCI) {
 		/* OCI image-spec layer.md: an empty file ".wh.NAME". */
 		rc = push_wh(w, name, len);
-		ent.type = TAROUT_FILE;
+		ent.type = ENTRY_FILE;
 		ent.mode = 0644;
 		ent.data = &export_empty;
 	} else {
 		/* overlayfs.rst: a character device 0/0. */
 		rc = pathbuf_push(&w->p, name, len);
-		ent.type = TAROUT_CHR;
+		ent.type = ENTRY_CHR;
 	}
 	ent.path = w->p.s;
 	ent.pathlen = w->p.len;
 	if (!rc)
-		rc = tarout_write(w->t, &ent, w->e);
+		rc = entry_write(w->out, &ent, w->e);
 	if (rc)
 		err_entry(w->e, w->p.s, w->p.len);
 	pathbuf_pop(&w->p, saved);
@@ -259,7 +259,7 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 	struct walk *w = &lw->w;
 	struct memfs_inode *ino = d->ino;
 	struct memfs_xattr *xs = NULL;
-	struct tarout_entry ent = { .type = type_of(ino->mode),
+	struct entry ent = { .type = type_of(ino->mode),
 				    .mode = ino->mode & 07777,
 				    .uid = ino->uid, .gid = ino->gid,
 				    .mtime = ino->mtime, .rdev = ino->rdev,
@@ -285,7 +285,7 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 		ent.xattrs = xs;
 	}
 	if (!rc && !S_ISSOCK(ino->mode))
-		rc = tarout_write(w->t, &ent, w->e);
+		rc = entry_write(w->out, &ent, w->e);
 	free(xs);
 	if (!rc && S_ISDIR(ino->mode))
 		rc = layer_dir(lw, d);
@@ -320,9 +320,9 @@ static int layer_dir(struct layer_walk *lw, struct memfs_dentry *dir)
 }
 
 int export_layer(struct memfs *upper, enum export_whiteouts style,
-		 struct timespec now, struct tarout *t, struct err *e)
+		 struct timespec now, struct entry_writer *out, struct err *e)
 {
-	struct layer_walk lw = { .w = { .t = t, .e = e }, .style = style,
+	struct layer_walk lw = { .w = { .out = out, .e = e }, .style = style,
 				 .now = now };
 	int rc = layer_dir(&lw, memfs_root(upper));
 

@@ -1,6 +1,7 @@
 /*
- * script_impl: what the interpreter (script.c) and the command table
- * (script_cmds.c, script_cmds2.c) share. Private to script/script*.c.
+ * script_impl: what the interpreter (script.c) and the commands
+ * (script_cmds.c's table; script_tree.c, script_copy.c, script_attr.c)
+ * share. Private to script/script*.c.
  */
 #ifndef OVERTAR_SCRIPT_IMPL_H
 #define OVERTAR_SCRIPT_IMPL_H
