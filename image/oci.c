@@ -64,22 +64,63 @@ static int desc_parse(const json_t *desc, unsigned char d[32], uint64_t *size,
 	return 0;
 }
 
+/*
+ * Where a layout's files are: the directory dir, or the members of the
+ * tar ar (oci-archive, file its path).
+ */
+struct layout {
+	const char *dir;
+	struct image_archive *ar;
+	const char *file;
+};
+
+/* The file rel of the layout, whole (at most IMAGE_JSON_MAX bytes). */
+static int layout_read(const struct layout *L, const char *rel, char **buf,
+		       size_t *len, struct err *e)
+{
+	const struct image_member *m;
+	char *p;
+	int rc;
+
+	if (!L->ar) {
+		if (!(p = path_join(L->dir, rel)))
+			return -ENOMEM;
+		rc = image_read_file(p, IMAGE_JSON_MAX, buf, len);
+		free(p);
+		return rc;
+	}
+	rc = image_archive_find(L->ar, rel, &m);
+	if (!rc && !m)
+		rc = -ENOENT;
+	if (!rc)
+		rc = image_archive_read(L->ar, m, buf, e);
+	if (!rc)
+		*len = m->size;
+	return rc;
+}
+
+static void blob_rel(const unsigned char d[32], char rel[96])
+{
+	char ds[72];
+
+	image_digest_str(d, ds);
+	snprintf(rel, 96, "blobs/sha256/%s", ds + 7);
+}
+
 /* Reads a small blob (manifest, config, index) and checks it. */
-static int blob_json(const char *dir, const json_t *desc, json_t **out,
-		     struct err *e)
+static int blob_json(const struct layout *L, const json_t *desc,
+		     json_t **out, struct err *e)
 {
 	unsigned char want[32], got[32];
-	char *path, *buf = NULL, ds[72];
+	char rel[96], *buf = NULL, ds[72];
 	uint64_t size;
 	size_t len;
 	int rc = desc_parse(desc, want, &size, e);
 
 	if (rc)
 		return rc;
-	path = blob_path(dir, want);
-	if (!path)
-		return -ENOMEM;
-	rc = image_read_file(path, IMAGE_JSON_MAX, &buf, &len);
+	blob_rel(want, rel);
+	rc = layout_read(L, rel, &buf, &len, e);
 	if (rc)
 		err_set(e, rc, "blob %s: %s", image_digest_str(want, ds),
 			strerror(-rc));
@@ -96,7 +137,22 @@ static int blob_json(const char *dir, const json_t *desc, json_t **out,
 	if (!rc)
 		rc = image_json_parse(buf, len, out, e);
 	free(buf);
-	free(path);
+	return rc;
+}
+
+/* A JSON file of the layout ("index.json", "oci-layout"). */
+static int layout_json(const struct layout *L, const char *rel,
+		       json_t **out, struct err *e)
+{
+	char *buf;
+	size_t len;
+	int rc = layout_read(L, rel, &buf, &len, e);
+
+	if (rc)
+		return err_set(e, rc, "cannot read '%s': %s", rel,
+			       strerror(-rc));
+	rc = image_json_parse(buf, len, out, e);
+	free(buf);
 	return rc;
 }
 
@@ -107,6 +163,34 @@ static bool ref_matches(const json_t *desc, const char *ref)
 	const char *d = json_string_value(json_object_get(desc, "digest"));
 
 	return (name && !strcmp(name, ref)) || (d && !strcmp(d, ref));
+}
+
+/* "no manifest named 'x' (names: 'a', 'b')": what the index names. */
+static int no_such_ref(const json_t *m, const char *ref, struct err *e)
+{
+	const char **v = calloc(json_array_size(m) + 1, sizeof(*v));
+	size_t i, n = 0;
+	const json_t *d;
+	char *names;
+	int rc;
+
+	if (!v)
+		return -ENOMEM;
+	json_array_foreach(m, i, d) {
+		const char *name = json_string_value(json_object_get(
+			json_object_get(d, "annotations"), IMAGE_REF_NAME));
+
+		if (name)
+			v[n++] = name;
+	}
+	names = image_names_list(v, n);
+	free(v);
+	if (!names)
+		return -ENOMEM;
+	rc = err_set(e, -ENOENT, "no manifest named '%s' (names: %s)", ref,
+		     names);
+	free(names);
+	return rc;
 }
 
 /* The entry of index ref names; with no ref, the only one. */
@@ -130,7 +214,7 @@ static int pick(const json_t *index, const char *ref, const json_t **out,
 			*out = d;
 			return 0;
 		}
-	return err_set(e, -ENOENT, "no manifest named '%s'", ref);
+	return no_such_ref(m, ref, e);
 }
 
 /* In a nested index, the manifest for linux and this architecture. */
@@ -175,8 +259,8 @@ static const char *known_layer_type(const char *mt)
 	return NULL;
 }
 
-static int read_layers(struct image *img, const json_t *manifest,
-		       struct err *e)
+static int read_layers(struct image *img, const struct layout *L,
+		       const json_t *manifest, struct err *e)
 {
 	const json_t *ls = json_object_get(manifest, "layers"), *d;
 	size_t i;
@@ -191,7 +275,8 @@ static int read_layers(struct image *img, const json_t *manifest,
 		struct image_layer *l = &img->layers[i];
 		const char *mt = json_string_value(json_object_get(d,
 								"mediaType"));
-		size_t n = strlen(img->spec) + 32;
+		const struct image_member *m = NULL;
+		char rel[96];
 
 		img->nlayers = i + 1;
 		l->media_type = known_layer_type(mt);
@@ -203,63 +288,91 @@ static int read_layers(struct image *img, const json_t *manifest,
 		if (rc)
 			return rc;
 		l->has_digest = true;
-		l->path = blob_path(img->dir, l->digest);
-		l->name = malloc(n);
-		if (!l->path || !l->name)
+		if (!L->ar) {
+			l->path = blob_path(L->dir, l->digest);
+			if (!l->path || image_layer_name(img, i))
+				return -ENOMEM;
+			continue;
+		}
+		blob_rel(l->digest, rel);
+		if (image_archive_find(L->ar, rel, &m))
 			return -ENOMEM;
-		snprintf(l->name, n, "%s layer %zu", img->spec, i + 1);
+		if (!m)
+			return err_set(e, -ENOENT, "layer %zu: no member '%s'",
+				       i + 1, rel);
+		if (m->size != l->len)
+			return err_set(e, -EBADMSG, "layer %zu: member '%s' has "
+				       "%llu bytes, descriptor says %llu", i + 1,
+				       rel, (unsigned long long)m->size,
+				       (unsigned long long)l->len);
+		if (image_layer_in_archive(img, i, L->file, m))
+			return -ENOMEM;
 	}
 	return 0;
 }
 
-int image_oci_open(struct image *img, const char *dir, const char *ref,
-		   struct err *e)
+/* The image ref names in the layout L: index, manifest, config, layers. */
+static int layout_open(struct image *img, const struct layout *L,
+		       const char *ref, struct err *e)
 {
 	json_t *layout = NULL, *index = NULL, *nested = NULL;
 	json_t *manifest = NULL;
 	const json_t *desc = NULL;
 	const char *mt;
-	char *p;
-	int rc = -ENOMEM;
+	int rc = layout_json(L, "oci-layout", &layout, e);
 
-	if (!(img->dir = strdup(dir)) || !(p = path_join(dir, "oci-layout")))
-		return -ENOMEM;
-	if (access(p, F_OK)) {
-		rc = -errno;
-		free(p);
+	if (rc == -ENOENT) {
+		err_clear(e);
 		return err_set(e, rc, "not an OCI image layout (no oci-layout)");
 	}
-	rc = image_json_load(p, &layout, e);
-	free(p);
-	if (rc || !(p = path_join(dir, "index.json")))
-		goto out;
-	rc = image_json_load(p, &index, e);
-	free(p);
+	if (!rc)
+		rc = layout_json(L, "index.json", &index, e);
 	if (!rc)
 		rc = pick(index, ref, &desc, e);
 	mt = rc ? NULL : json_string_value(json_object_get(desc, "mediaType"));
 	if (mt && (!strcmp(mt, IMAGE_MT_INDEX) ||
 		   !strcmp(mt, IMAGE_MT_DOCKER_LIST))) {
-		rc = blob_json(dir, desc, &nested, e);
+		rc = blob_json(L, desc, &nested, e);
 		if (!rc)
 			rc = pick_platform(nested, image_goarch(), &desc, e);
 	}
 	if (!rc)
-		rc = blob_json(dir, desc, &manifest, e);
+		rc = blob_json(L, desc, &manifest, e);
 	if (!rc)
-		rc = read_layers(img, manifest, e);
+		rc = read_layers(img, L, manifest, e);
 	if (!rc)
-		rc = blob_json(dir, json_object_get(manifest, "config"),
+		rc = blob_json(L, json_object_get(manifest, "config"),
 			       &img->config, e);
 	if (!rc && !json_is_object(img->config))
 		rc = err_set(e, -EINVAL, "config is not a JSON object");
 	if (!rc)
 		rc = image_config_diff_ids(img, e);
-out:
 	json_decref(layout);
 	json_decref(index);
 	json_decref(nested);
 	json_decref(manifest);
+	return rc;
+}
+
+int image_oci_open(struct image *img, const char *dir, const char *ref,
+		   struct err *e)
+{
+	struct layout L = { .dir = dir };
+
+	if (!(img->dir = strdup(dir)))
+		return -ENOMEM;
+	return layout_open(img, &L, ref, e);
+}
+
+int image_ociarch_open(struct image *img, const char *file, const char *ref,
+		       struct err *e)
+{
+	struct layout L = { .file = file };
+	int rc = image_archive_open(file, "oci-archive", &L.ar, e);
+
+	if (!rc)
+		rc = layout_open(img, &L, ref, e);
+	image_archive_free(L.ar);
 	return rc;
 }
 

@@ -14,9 +14,11 @@ and stopped at the end. Then, for each round trip:
             (the input's layers plus the edit's layer; with --script only)
 
 the archive is given to `docker load`, a container is made from it with
-`docker create` (never started), and its tree is read two ways:
+`docker create` (never started), and its tree is read three ways:
 
   export    `docker export` of the container: the tar Docker itself writes
+  save      `docker save` of the image, read back by overtar by the tag
+            docker gave it (docker's own docker-archive layout)
   storage   the container's overlay2 directories (GraphDriver LowerDir and
             UpperDir, as `docker inspect` names them), mounted read-only by
             the kernel with Docker overlay2's options
@@ -311,6 +313,18 @@ def round_trip(dk, ot, label, make_args, flat_args, inputs, work, results,
                      listing(ours, ours_t, ours, True, foreign),
                      listing(theirs, theirs_t, ours, True, foreign),
                      results, work)
+        # docker save's own docker-archive, read back by overtar by the
+        # tag docker gave it: the same tree, exactly
+        sv = os.path.join(work, label + ".saved.tar")
+        back = os.path.join(work, label + ".saved.flat.tar")
+        dk.docker(["save", "-o", sv, name])
+        overtar(ot, ["flatten", "-o", back, "docker-archive:%s:%s" %
+                     (sv, name)])
+        os.unlink(sv)
+        sb, sb_t = tar_listing(back)
+        os.unlink(back)
+        ok = compare(label + " save", listing(ours, ours_t, ours, False),
+                     listing(sb, sb_t, ours, False), results, work) and ok
         data = json.loads(dk.docker(
             ["inspect", "-f", "{{json .GraphDriver.Data}}", cid]).stdout)
         lowers = [data["UpperDir"]] + data["LowerDir"].split(":")

@@ -1,0 +1,260 @@
+/*
+ * archive: images held in one tar, read in place and written around their
+ * blobs: docker-archive (docker.c) and oci-archive (oci.c).
+ *
+ * In, the tar is scanned once for its member list (libarchive, skipping
+ * content by lseek); members are then read by pread, and layers are
+ * windows of the archive that tarin reads in place.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "image/image_impl.h"
+#include "layers/memfs.h"
+#include "layers/tarout.h"
+
+struct image_archive {
+	int fd;
+	unsigned char buf[1 << 16];
+	struct image_member *m;
+	size_t n;
+};
+
+static la_ssize_t scan_read(struct archive *a, void *cd, const void **buf)
+{
+	struct image_archive *s = cd;
+	ssize_t n;
+
+	do
+		n = read(s->fd, s->buf, sizeof(s->buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		archive_set_error(a, errno, "read error");
+	*buf = s->buf;
+	return n;
+}
+
+static la_int64_t scan_skip(struct archive *a, void *cd, la_int64_t req)
+{
+	struct image_archive *s = cd;
+
+	return lseek(s->fd, req, SEEK_CUR) < 0 ? 0 : req;
+}
+
+/* Member names as tar writers spell them: no "./" in front. */
+static const char *clean(const char *name)
+{
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	return name;
+}
+
+static int scan_add(struct image_archive *s, struct archive *a,
+		    struct archive_entry *ae)
+{
+	struct image_member *m = realloc(s->m, (s->n + 1) * sizeof(*m));
+	const char *link = archive_entry_symlink(ae);
+
+	if (!m)
+		return -ENOMEM;
+	s->m = m;
+	m += s->n;
+	m->name = strdup(clean(archive_entry_pathname(ae)));
+	m->link = link ? strdup(link) : NULL;
+	m->off = (uint64_t)archive_filter_bytes(a, 0);
+	m->size = (uint64_t)archive_entry_size(ae);
+	if (!m->name || (link && !m->link)) {
+		free(m->name);
+		free(m->link);
+		return -ENOMEM;
+	}
+	s->n++;
+	return 0;
+}
+
+static int scan(struct image_archive *s, const char *what, struct err *e)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	int r, rc = 0;
+
+	if (!a)
+		return -ENOMEM;
+	archive_read_support_format_tar(a);
+	archive_read_set_read_callback(a, scan_read);
+	archive_read_set_skip_callback(a, scan_skip);
+	archive_read_set_callback_data(a, s);
+	if (archive_read_open1(a) != ARCHIVE_OK) {
+		rc = err_set(e, -EINVAL, "not a tar archive (a compressed "
+			     "%s must be decompressed first)", what);
+		goto out;
+	}
+	while (!rc && (r = archive_read_next_header(a, &ae)) != ARCHIVE_EOF) {
+		if (r != ARCHIVE_OK)
+			rc = err_set(e, -EIO, "%s",
+				     archive_error_string(a) ?
+				     archive_error_string(a) : "corrupt tar");
+		else
+			rc = scan_add(s, a, ae);
+	}
+out:
+	archive_read_free(a);
+	return rc;
+}
+
+int image_archive_open(const char *file, const char *what,
+		       struct image_archive **out, struct err *e)
+{
+	struct image_archive *s = calloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0) {
+		rc = err_set(e, -errno, "cannot open: %s", strerror(errno));
+		free(s);
+		return rc;
+	}
+	rc = scan(s, what, e);
+	if (rc) {
+		image_archive_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void image_archive_free(struct image_archive *s)
+{
+	if (!s)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->m[i].name);
+		free(s->m[i].link);
+	}
+	free(s->m);
+	free(s);
+}
+
+int image_archive_fd(const struct image_archive *s)
+{
+	return s->fd;
+}
+
+/*
+ * The member name refers to, through at most 8 symlinks: 0 and *out (NULL
+ * when there is none), or -ENOMEM. Each name a link leads to is built in
+ * a string of its own length (STYLE.md: growable paths), so a long member
+ * name is never cut short into the name of another.
+ */
+int image_archive_find(const struct image_archive *s, const char *name,
+		       const struct image_member **out)
+{
+	char *buf = NULL, *next;
+	int rc = 0;
+
+	*out = NULL;
+	for (int hops = 0; hops < 8; hops++) {
+		const struct image_member *m = NULL;
+
+		name = clean(name);
+		for (size_t i = 0; i < s->n && !m; i++)
+			if (!strcmp(s->m[i].name, name))
+				m = &s->m[i];
+		if (!m || !m->link) {
+			*out = m;
+			break;
+		}
+		/* a link is relative to its own directory: "ID/layer.tar ->
+		 * ../HEX.tar" as docker save writes it */
+		const char *slash = strrchr(m->name, '/');
+		const char *t = m->link;
+		size_t dl = slash ? (size_t)(slash - m->name) : 0;
+
+		while (!strncmp(t, "../", 3) && dl) {
+			t += 3;
+			while (dl && m->name[dl - 1] != '/')
+				dl--;
+			if (dl)
+				dl--;
+		}
+		if (t[0] == '/' || !strncmp(t, "../", 3))
+			break;
+		if (asprintf(&next, "%.*s%s%s", (int)dl, m->name,
+			     dl ? "/" : "", t) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		free(buf);
+		name = buf = next;
+	}
+	free(buf);
+	return rc;
+}
+
+int image_archive_read(const struct image_archive *s,
+		       const struct image_member *m, char **out, struct err *e)
+{
+	char *buf;
+	ssize_t n;
+
+	if (m->size > IMAGE_JSON_MAX)
+		return err_set(e, -EFBIG, "member '%s' is too large", m->name);
+	buf = malloc(m->size + 1);
+	if (!buf)
+		return -ENOMEM;
+	n = pread(s->fd, buf, m->size, (off_t)m->off);
+	if (n != (ssize_t)m->size) {
+		free(buf);
+		return err_set(e, -EIO, "cannot read member '%s'", m->name);
+	}
+	buf[m->size] = 0;
+	*out = buf;
+	return 0;
+}
+
+/* --- out -------------------------------------------------------------- */
+
+int image_archive_put(struct tarout *t, const char *name, const char *path,
+		      uint64_t off, uint64_t len, const void *mem,
+		      struct timespec mtime, struct err *e)
+{
+	struct entry ent = {
+		.type = ENTRY_FILE, .path = name, .pathlen = strlen(name),
+		.mode = 0644, .mtime = mtime,
+	};
+	struct memfs_src *src;
+	struct memfs_data *d;
+	int fd, rc;
+
+	if (mem) {
+		src = memfs_src_mem(mem, (size_t)len);
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return err_set(e, -errno, "cannot open '%s': %s", path,
+				       strerror(errno));
+		src = memfs_src_fd(fd, off + len);
+	}
+	d = src ? memfs_data_new(len, 1) : NULL;
+	if (!d) {
+		memfs_src_put(src);
+		return -ENOMEM;
+	}
+	memfs_data_push(d, 0, len, src, off);
+	memfs_src_put(src);
+	ent.data = d;
+	rc = tarout_write(t, &ent, e);
+	memfs_data_put(d);
+	return rc;
+}
