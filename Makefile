@@ -15,7 +15,7 @@ VERSION := 0.1.0
 PKGS := gcc make pkg-config libarchive-dev zlib1g-dev libzstd-dev \
 	libcmocka-dev python3 attr tar gzip zstd nettle-dev libjansson-dev \
 	libdeflate-dev \
-	skopeo umoci docker.io
+	skopeo umoci docker.io podman
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wformat=2
