@@ -136,6 +136,15 @@ char *image_ref_normalize(const char *ref);
  */
 char *image_names_list(const char *const *names, size_t n);
 
+/* dir "/" rel, malloc'd; NULL when out of memory. */
+char *image_path_join(const char *dir, const char *rel);
+/* "blobs/sha256/HEX" of digest d, into rel. */
+void image_oci_blob_rel(const unsigned char d[32], char rel[96]);
+/* DIR/blobs/sha256/HEX of digest d, malloc'd; NULL when out of memory. */
+char *image_oci_blob_path(const char *dir, const unsigned char d[32]);
+/* Whether an index entry desc is named ref (ref.name or digest). */
+bool image_oci_ref_matches(const json_t *desc, const char *ref);
+
 /* This machine's architecture as GOARCH names it (config.md). */
 const char *image_goarch(void);
 
