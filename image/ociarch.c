@@ -172,11 +172,10 @@ static void remove_layout(const char *dir)
 
 	if (asprintf(&sha, "%s/blobs/sha256", dir) < 0)
 		return;
-	if (!names_of(sha, &blobs, &n)) {
-		for (size_t i = 0; i < n; i++)
-			remove_at(sha, blobs[i], false);
-		names_free(blobs, n);
-	}
+	names_of(sha, &blobs, &n);	/* what it found, even on ENOMEM */
+	for (size_t i = 0; i < n; i++)
+		remove_at(sha, blobs[i], false);
+	names_free(blobs, n);
 	free(sha);
 	remove_at(dir, "oci-layout", false);
 	remove_at(dir, "index.json", false);
