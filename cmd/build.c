@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "cmd/cmd.h"
 #include "script/script.h"
 #include "core/export.h"
@@ -20,6 +21,9 @@
 #include "image/image.h"
 #include "layers/memfs.h"
 #include "layers/sink.h"
+
+/* The largest script file read (a script is text, not data). */
+#define BUILD_SCRIPT_MAX (64u << 20)
 
 enum build_long_opt {
 	OPT_EMIT = 256,
@@ -59,35 +63,6 @@ struct build_args {
 	struct image *image;	/* the input image, if any */
 };
 
-/* Reads a whole script file; caller frees *text. */
-static int read_file(const char *path, char **text, size_t *len)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0;
-	size_t got = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-		close(fd);
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EFBIG;
-	}
-	*text = malloc((size_t)st.st_size + 1);
-	while (*text && got < (size_t)st.st_size &&
-	       (n = read(fd, *text + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	if (!*text)
-		return -ENOMEM;
-	if (n < 0) {
-		free(*text);
-		return -EIO;
-	}
-	*len = got;
-	return 0;
-}
-
 /* Runs every script in order; stops at the first failure. */
 static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 {
@@ -106,7 +81,7 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 					e);
 			continue;
 		}
-		rc = read_file(s->arg, &text, &len);
+		rc = io_read_file(s->arg, BUILD_SCRIPT_MAX, &text, &len);
 		if (rc) {
 			err_set(e, rc, "cannot read script: %s", strerror(-rc));
 			err_file(e, "script", s->arg);
@@ -146,7 +121,10 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 	return cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
 }
 
-/* The options; a usage error returns CMD_USAGE after printing. */
+/*
+ * The options. Returns -1 to go on, or the exit status when done (a usage
+ * error after printing, or --help).
+ */
 static int parse_args(int argc, char **argv, struct build_args *a)
 {
 	bool done;
@@ -154,7 +132,8 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:e:o:z:h", build_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:e:o:z:h" CMD_LAYER_SHORT,
+					 build_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 		case 'e':
@@ -198,9 +177,10 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	if (optind >= argc)
 		return cmd_usage("build", "no layers given");
 	/* --mtime wins over SOURCE_DATE_EPOCH, which wins over the clock */
-	if (!a->clamp)
-		return cmd_source_date_epoch("build", &a->now, &a->clamp);
-	return CMD_OK;
+	if (!a->clamp &&
+	    (rc = cmd_source_date_epoch("build", &a->now, &a->clamp)))
+		return rc;
+	return -1;
 }
 
 int cmd_build(int argc, char **argv)
@@ -215,8 +195,16 @@ int cmd_build(int argc, char **argv)
 	if (!a.scripts)
 		return cmd_fail("out of memory");
 	rc = parse_args(argc, argv, &a);
-	if (rc)
+	if (rc >= 0)
 		goto out;
+	{
+		struct cmd_out_opts chk = { .path = a.out,
+					    .comp_given = a.comp_given };
+
+		if ((rc = cmd_output_check("build", &chk)))
+			goto out;
+		a.out = chk.path;	/* "-": stdout */
+	}
 	a.lo.writable = true;
 	a.lo.now = a.now;
 	a.lo.image = &a.image;
@@ -233,6 +221,7 @@ int cmd_build(int argc, char **argv)
 		rc = cmd_report(&e);
 		goto out;
 	}
+	cmd_progress_phase(PROGRESS_SCRIPT);
 	rc = run_scripts(&a, ovl, &e);
 	if (rc && !e.line) {
 		/* not a line of a script: the script file could not be read */

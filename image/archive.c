@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "image/image_impl.h"
 #include "layers/memfs.h"
 #include "layers/tarout.h"
@@ -206,15 +207,13 @@ int image_archive_read(const struct image_archive *s,
 		       const struct image_member *m, char **out, struct err *e)
 {
 	char *buf;
-	ssize_t n;
 
 	if (m->size > IMAGE_JSON_MAX)
 		return err_set(e, -EFBIG, "member '%s' is too large", m->name);
 	buf = malloc(m->size + 1);
 	if (!buf)
 		return -ENOMEM;
-	n = pread(s->fd, buf, m->size, (off_t)m->off);
-	if (n != (ssize_t)m->size) {
+	if (io_pread_all(s->fd, buf, m->size, m->off)) {
 		free(buf);
 		return err_set(e, -EIO, "cannot read member '%s'", m->name);
 	}

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "image/image_impl.h"
 #include "layers/memfs.h"
 #include "layers/tarout.h"
@@ -125,7 +126,7 @@ static const char *member_type(int fd, const struct image_member *m)
 {
 	unsigned char b[4] = { 0 };
 
-	if (pread(fd, b, sizeof(b), (off_t)m->off) != (ssize_t)sizeof(b))
+	if (io_pread_all(fd, b, sizeof(b), m->off))
 		return image_layer_media_type(SINK_NONE);
 	if (b[0] == 0x1f && b[1] == 0x8b)
 		return image_layer_media_type(SINK_GZIP);
@@ -330,8 +331,6 @@ int image_docker_commit(struct image_writer *w, struct err *e)
 	json_t *names = json_array();
 	int rc = sink_end(w->layer, &sums, e);
 
-	if (rc)
-		w->layer = NULL;	/* sink_end freed it */
 	if (!rc && !names)
 		rc = -ENOMEM;
 	if (!rc)

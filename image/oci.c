@@ -204,8 +204,10 @@ static int put_base_layer(struct image_writer *w, const struct image_layer *l,
 		return rc;
 	}
 	rc = sink_end(s, &sums, e);
-	if (rc)
+	if (rc) {
+		sink_abort(s);
 		return rc;
+	}
 	memcpy(d, sums.out_sha256, 32);
 	path = image_oci_blob_path(w->path, d);
 	if (!path) {
@@ -323,10 +325,8 @@ static int put_new_layer(struct image_writer *w, struct sink_sums *sums,
 	bool had;
 	int rc = sink_end(w->layer, sums, e);
 
-	if (rc) {
-		w->layer = NULL;	/* sink_end freed it */
+	if (rc)
 		return rc;
-	}
 	path = image_oci_blob_path(w->path, sums->out_sha256);
 	if (!path)
 		return -ENOMEM;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "image/image_impl.h"
 
 /* A descriptor's digest and size (descriptor.md). */
@@ -59,7 +60,7 @@ static int layout_read(const struct layout *L, const char *rel, char **buf,
 	if (!L->ar) {
 		if (!(p = image_path_join(L->dir, rel)))
 			return -ENOMEM;
-		rc = image_read_file(p, IMAGE_JSON_MAX, buf, len);
+		rc = io_read_file(p, IMAGE_JSON_MAX, buf, len);
 		free(p);
 		return rc;
 	}
