@@ -96,12 +96,15 @@ static int describe(struct walk *w, struct vfs_node *node,
 	ent->mtime = a->mtime;
 	ent->rdev = a->rdev;
 	rc = fs->ops->listxattr(fs, node, &ent->xattrs, &ent->nxattrs);
+	/* Every non-directory can have several names: link(2) takes a
+	 * symlink, fifo or device as it is (POSIX link, AT_SYMLINK_FOLLOW
+	 * unset), and a tar LNKTYPE may name any earlier non-directory. */
+	if (!rc && ent->type != ENTRY_DIR)
+		rc = hardlink(w, a->ino, a->nlink, ent);
 	if (!rc && ent->type == ENTRY_SYMLINK)
 		rc = fs->ops->readlink(fs, node, &ent->linkname, &ent->linklen);
 	if (!rc && ent->type == ENTRY_FILE) {
-		rc = hardlink(w, a->ino, a->nlink, ent);
-		if (!rc)
-			rc = fs->ops->data(fs, node, data);
+		rc = fs->ops->data(fs, node, data);
 		if (!rc)
 			ent->data = *data;
 	}
@@ -345,13 +348,15 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d,
 	*plen = saved;
 	ent.path = w->p.s;
 	ent.pathlen = w->p.len;
-	if (!rc && S_ISLNK(ino->mode)) {
+	if (!rc && !S_ISDIR(ino->mode) && !S_ISSOCK(ino->mode))
+		rc = hardlink(w, ino->ino, ino->nlink, &ent);	/* as describe */
+	if (rc == 1) {
+		rc = 0;
+	} else if (!rc && S_ISLNK(ino->mode)) {
 		ent.linkname = ino->u.target;
 		ent.linklen = ino->target_len;
 	} else if (!rc && S_ISREG(ino->mode)) {
-		rc = hardlink(w, ino->ino, ino->nlink, &ent);
-		ent.data = rc == 1 ? NULL : ino->u.data;
-		rc = rc == 1 ? 0 : rc;
+		ent.data = ino->u.data;
 	} else if (!rc && S_ISDIR(ino->mode) && lw->style == EXPORT_WH_OVL &&
 		   (ino->flags & MEMFS_I_OPAQUE)) {
 		rc = opaque_xattrs(ino, &xs, &ent.nxattrs);

@@ -349,12 +349,17 @@ static int copy_one(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
 	    (first = copied_find(&cp->links, a.ino)))
 		return fs->ops->link(fs, first, dir, name, strlen(name));
 	/* Without -p, cp creates with the source's permission bits: a file
-	 * loses setuid, setgid and sticky. A directory is made by mkdir(2),
-	 * which keeps only sticky (setgid comes from a setgid parent alone),
-	 * even with -p: its own mode is set after its entries are copied,
-	 * so they never inherit a setgid bit it is only going to get. */
+	 * loses setuid, setgid and sticky. A fifo or device is made by
+	 * mknod(2) with the source's whole mode, special bits included
+	 * (coreutils 9.1 copy.c; `cp_special_keeps_special_bits`). A
+	 * directory is made by mkdir(2), which keeps only sticky (setgid
+	 * comes from a setgid parent alone), even with -p: its own mode is
+	 * set after its entries are copied, so they never inherit a setgid
+	 * bit it is only going to get. */
 	c.mode = a.mode & (S_ISDIR(a.mode) ? (S_IFMT | 01777) :
 			   cp->flags & VFS_COPY_MODE ? ~(mode_t)0 :
+			   S_ISFIFO(a.mode) || S_ISCHR(a.mode) ||
+			   S_ISBLK(a.mode) ? (S_IFMT | 07777) :
 			   (S_IFMT | 0777));
 	if (cp->flags & VFS_COPY_OWNER) {
 		c.uid = a.uid;

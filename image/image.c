@@ -38,6 +38,10 @@ static const struct image_format formats[] = {
 	{ .prefix = "docker-archive:", .kind = IMAGE_DOCKER,
 	  .open = image_docker_open, .writer_open = image_docker_writer_open,
 	  .commit = image_docker_commit },
+	{ .prefix = "oci-archive:", .kind = IMAGE_OCI_ARCHIVE,
+	  .open = image_ociarch_open,
+	  .writer_open = image_ociarch_writer_open,
+	  .commit = image_ociarch_commit },
 };
 
 /* The format whose prefix spec starts with, or NULL. */
@@ -338,6 +342,100 @@ void image_layer_src(const struct image *img, size_t i, struct tarin_src *src)
 	};
 }
 
+int image_layer_name(struct image *img, size_t i)
+{
+	size_t n = strlen(img->spec) + 32;
+	struct image_layer *l = &img->layers[i];
+
+	l->name = malloc(n);
+	if (!l->name)
+		return -ENOMEM;
+	snprintf(l->name, n, "%s layer %zu", img->spec, i + 1);
+	return 0;
+}
+
+int image_layer_in_archive(struct image *img, size_t i, const char *file,
+			   const struct image_member *m)
+{
+	struct image_layer *l = &img->layers[i];
+
+	l->path = strdup(file);
+	if (!l->path || image_layer_name(img, i))
+		return -ENOMEM;
+	l->window = true;
+	l->off = m->off;
+	l->len = m->size;
+	return 0;
+}
+
+/* --- references ------------------------------------------------------- */
+
+char *image_ref_normalize(const char *ref)
+{
+	const char *at = strchr(ref, '@');
+	size_t nlen = at ? (size_t)(at - ref) : strlen(ref);
+	const char *slash = memchr(ref, '/', nlen);
+	const char *lastslash = slash;
+	const char *colon;
+	const char *domain = "docker.io/", *lib = "";
+	const char *tag = "";
+	char *out;
+
+	/* the tag: after a ':' that follows the last '/' (reference.go) */
+	for (const char *p = ref; p < ref + nlen; p++)
+		if (*p == '/')
+			lastslash = p;
+	colon = memrchr(lastslash ? lastslash : ref, ':',
+			nlen - (size_t)((lastslash ? lastslash : ref) - ref));
+	if (!colon && !at)
+		tag = ":latest";
+	/* a registry: a first component with '.' or ':', or "localhost" */
+	if (slash && (memchr(ref, '.', (size_t)(slash - ref)) ||
+		      memchr(ref, ':', (size_t)(slash - ref)) ||
+		      ((size_t)(slash - ref) == 9 &&
+		       !strncmp(ref, "localhost", 9))))
+		domain = "";
+	else if (!slash)
+		lib = "library/";
+	if (!strncmp(ref, "index.docker.io/", 16)) {
+		ref += 6;	/* "docker.io/..." */
+		nlen -= 6;
+	}
+	if (asprintf(&out, "%s%s%.*s%s%s", domain, lib, (int)nlen, ref, tag,
+		     at ? at : "") < 0)
+		return NULL;
+	/* docker.io/x with no namespace is docker.io/library/x */
+	if (!domain[0] && !strncmp(out, "docker.io/", 10) &&
+	    !strchr(out + 10, '/')) {
+		char *o2;
+
+		if (asprintf(&o2, "docker.io/library/%s", out + 10) < 0)
+			o2 = NULL;
+		free(out);
+		out = o2;
+	}
+	return out;
+}
+
+char *image_names_list(const char *const *names, size_t n)
+{
+	size_t len = 8;
+	char *s, *p;
+
+	if (!n)
+		return strdup("none");
+	for (size_t i = 0; i < n && i < 8; i++)
+		len += strlen(names[i]) + 4;
+	s = p = malloc(len);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n && i < 8; i++)
+		p += sprintf(p, "%s'%s'", i ? ", " : "", names[i]);
+	if (n > 8)
+		strcpy(p, ", ...");
+	return s;
+}
+
 /* --- images out ------------------------------------------------------- */
 
 int image_writer_made(struct image_writer *w, const char *path)
@@ -360,6 +458,7 @@ static void writer_free(struct image_writer *w)
 	free(w->made);
 	free(w->spec);
 	free(w->path);
+	free(w->archive);
 	free(w->tag);
 	free(w);
 }

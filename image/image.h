@@ -40,6 +40,7 @@ typedef struct json_t json_t;
 enum image_kind {
 	IMAGE_OCI,
 	IMAGE_DOCKER,		/* docker-archive */
+	IMAGE_OCI_ARCHIVE,	/* oci-archive: a tar of an OCI layout */
 };
 
 /* One layer as the image holds it. */

@@ -410,8 +410,15 @@ static int make_link(struct dirout *d, int dirfd, const char *name,
 		       (slash ? end + 1 : 0));
 	if (!rc && !last)
 		rc = -ENOMEM;
+	/* flags 0: the link is to the entry itself, a symlink included
+	 * (linkat(2) without AT_SYMLINK_FOLLOW). A device skipped for want
+	 * of root (make_special) has no name to link to: skipped too. */
 	if (!rc && linkat(pfd, last, dirfd, name, 0))
 		rc = -errno;
+	if (rc == -ENOENT && !d->root) {
+		d->skipped++;
+		rc = 0;
+	}
 	free(last);
 	close(pfd);
 	return rc;

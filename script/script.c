@@ -46,19 +46,30 @@ int script_failf(struct script_ctx *c, const char *path, int rc,
 int script_parse_mode(const char *s, mode_t *out)
 {
 	unsigned long v = 0;
-	size_t n = strlen(s);
 
-	if (!n || n > 5)
+	/* Any number of octal digits, the value at most 07777 (gnulib
+	 * mode_compile: "000755" is a mode). */
+	if (!*s)
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '7')
+	for (; *s; s++) {
+		if (*s < '0' || *s > '7')
 			return -EINVAL;
-		v = v * 8 + (unsigned long)(s[i] - '0');
+		v = v * 8 + (unsigned long)(*s - '0');
+		if (v > 07777)
+			return -EINVAL;
 	}
-	if (v > 07777)
-		return -EINVAL;
 	*out = (mode_t)v;
 	return 0;
+}
+
+mode_t script_dir_mode(const char *spec, mode_t mode, mode_t cur)
+{
+	/* gnulib modechange.c: a numeric mode of fewer than five digits
+	 * "mentions" setuid and setgid only where it sets them; for a
+	 * directory mode_adjust keeps the bits not mentioned. */
+	mode_t keep = strlen(spec) < 5 ? (S_ISUID | S_ISGID) & ~mode : 0;
+
+	return (cur & keep) | (mode & 07777 & ~keep);
 }
 
 struct memfs_data *script_text_data(const void *buf, size_t len)

@@ -37,16 +37,12 @@ int script_chmod(struct script_ctx *c)
 {
 	struct vfs_fs *fs = c->env->fs;
 	struct vfs_setattr sa = { .mask = VFS_SET_MODE };
-	mode_t mode, keep;
+	mode_t mode;
 	int rc = 0;
 
 	if (script_parse_mode(c->args[0], &mode))
 		return script_failf(c, NULL, -EINVAL, "invalid mode '%s'",
 				    c->args[0]);
-	/* A directory keeps the setuid and setgid bits a mode of fewer than
-	 * five digits leaves out ("00755" clears them): mode_compile and
-	 * mode_adjust in gnulib modechange.c, chmod(1). */
-	keep = strlen(c->args[0]) < 5 ? (S_ISUID | S_ISGID) & ~mode : 0;
 	for (size_t i = 1; !rc && i < c->nargs; i++) {
 		struct vfs_node *n = NULL;
 		struct vfs_attr a;
@@ -55,7 +51,10 @@ int script_chmod(struct script_ctx *c)
 		if (!rc)
 			rc = vfs_getattr(fs, n, &a);
 		if (!rc) {
-			sa.mode = mode | (S_ISDIR(a.mode) ? a.mode & keep : 0);
+			/* a directory keeps setuid and setgid as chmod(1)
+			 * says ("00755" clears them) */
+			sa.mode = S_ISDIR(a.mode) ? script_dir_mode(c->args[0],
+							mode, a.mode) : mode;
 			rc = vfs_setattr(fs, n, &sa);
 		}
 		vfs_put(fs, n);
