@@ -18,7 +18,7 @@ VERSION := 0.1.0
 PKGS := gcc make pkg-config libarchive-dev zlib1g-dev libzstd-dev \
 	libcmocka-dev python3 attr tar gzip zstd nettle-dev libjansson-dev \
 	libdeflate-dev \
-	skopeo umoci \
+	skopeo umoci docker.io podman \
 	pigz libarchive-tools time
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -127,7 +127,7 @@ deps:
 # The fuzz targets' entry points, replayed without libFuzzer (gcc, ASan,
 # UBSan) on tests/fuzz/regress/ by make check; built with clang and
 # libFuzzer by make fuzz.
-FUZZ_TARGETS := layer stack script
+FUZZ_TARGETS := layer stack script image
 FUZZ_CFLAGS := -DFUZZ_TESTDATA='"$(abspath testdata)"'
 FUZZ_COMMON := tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(B)/san/fuzz/fuzz_%)
@@ -236,12 +236,27 @@ bomb: all
 	@sh tests/malformed/bomb.sh $(abspath $(BIN)) $(B)/bomb
 
 # SEEDS generated cases from SEED_START through a kernel overlay mount and
-# overtar (tests/conformance/conform.py; root and overlayfs, else SKIP).
+# overtar (tests/conformance/conform.py; root and overlayfs, else SKIP);
+# then Docker as a second oracle (tests/conformance/docker_oracle.py: a
+# private dockerd, SKIP where none can start) on the sample and, when
+# make bench has made it, on the benchmark corpus image.
 SEEDS ?= 200
 SEED_START ?= 1
+CORPUS ?= /var/tmp/overtar-bench/corpus
 conformance: all
 	@python3 tests/conformance/conform.py ./overtar --seeds $(SEEDS) \
 		--start $(SEED_START)
+	@python3 tests/conformance/docker_oracle.py ./overtar \
+		--script tests/conformance/lib/docker_edit.ots \
+		testdata/sample/layer1.tar testdata/sample/layer2.tar.gz \
+		testdata/sample/layer3.tar.zst testdata/sample/layer4.tar; \
+	rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ] || exit $$rc
+	@if [ -f $(CORPUS)/docker-archive.tar ]; then \
+	  python3 tests/conformance/docker_oracle.py ./overtar \
+	    --script tests/conformance/lib/docker_edit.ots \
+	    docker-archive:$(CORPUS)/docker-archive.tar; \
+	  rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ] || exit $$rc; \
+	else echo "no $(CORPUS)/docker-archive.tar (make bench makes it)"; fi
 
 clean:
 	rm -rf $(B) overtar

@@ -22,6 +22,7 @@
 	"  --max-entries N     limits on hostile layers (overtar(1) LIMITS):\n" \
 	"  --max-path-depth N  entries per layer, components per path,\n" \
 	"  --max-spool SIZE    bytes of expanded content (K, M, G, T)\n" \
+	"  --max-added SIZE    bytes of content a script may add\n" \
 	"  -q, --quiet         no warnings, no progress\n" \
 	"  -v, --verbose       a summary on stderr at the end\n" \
 	"  --progress          progress on stderr even when it is no terminal\n" \
@@ -30,7 +31,8 @@
 #define LAYERS_HELP \
 	"  LAYER...            layer tarballs, base first ('-': stdin);\n" \
 	"                      plain, gzip, zstd, xz or bzip2; or images:\n" \
-	"                      oci:DIR[:REF], docker-archive:FILE[:REF]\n"
+	"                      oci:DIR[:REF], oci-archive:FILE[:REF],\n" \
+	"                      docker-archive:FILE[:REF]\n"
 
 static const struct cmd_struct commands[] = {
 	{ "build", cmd_build,
@@ -45,8 +47,9 @@ static const struct cmd_struct commands[] = {
 	  "  -e, --expression COMMAND\n"
 	  "                      run COMMAND; -f and -e run in the order given\n"
 	  "  -o, --output OUT    write to OUT ('-' or none: stdout, not a tty);\n"
-	  "                      oci:DIR[:TAG] or docker-archive:FILE[:TAG]:\n"
-	  "                      an image (--emit layer: the input image\n"
+	  "                      oci:DIR[:TAG], oci-archive:FILE[:TAG] or\n"
+	  "                      docker-archive:FILE[:TAG]: an image\n"
+	  "                      (--emit layer: the input image\n"
 	  "                      plus the new layer), dir:PATH a tree\n"
 	  "  -z, --compress C    none, gzip or zstd (default: from OUT's name)\n"
 	  "  --emit flat         the whole edited tree (default)\n"
@@ -85,8 +88,9 @@ static const struct cmd_struct commands[] = {
 	  "\n"
 	  LAYERS_HELP
 	  "  -o, --output OUT    write to OUT ('-' or none: stdout, not a tty);\n"
-	  "                      oci:DIR[:TAG], docker-archive:FILE[:TAG]\n"
-	  "                      write a one-layer image, dir:PATH a tree\n"
+	  "                      oci:DIR[:TAG], oci-archive:FILE[:TAG],\n"
+	  "                      docker-archive:FILE[:TAG] write a one-layer\n"
+	  "                      image, dir:PATH a tree\n"
 	  "  -z, --compress C    none, gzip or zstd (default: from OUT's name)\n"
 	  LAYER_HELP },
 	{ "help", cmd_help, "show help for a command",

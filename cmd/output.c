@@ -1,7 +1,7 @@
 /*
  * output: where a command's tree goes, one row of a table per kind of
  * output, chosen by the prefix of -o: an image ("oci:DIR[:TAG]",
- * "docker-archive:FILE[:TAG]", image/image.h: the tar becomes the new
+ * "docker-archive:FILE[:TAG]", "oci-archive:FILE[:TAG]", image/image.h: the tar becomes the new
  * layer), a directory ("dir:PATH", layers/dirout.h), else a tar file or
  * standard output (layers/sink.h). Each is written to a temporary and
  * renamed into place on commit only. A new kind of output is one more
@@ -177,6 +177,8 @@ static const struct cmd_output_kind kinds[] = {
 	{ .prefix = "oci:", .open = img_open, .commit = img_commit,
 	  .abort = img_abort },
 	{ .prefix = "docker-archive:", .open = img_open,
+	  .commit = img_commit, .abort = img_abort },
+	{ .prefix = "oci-archive:", .open = img_open,
 	  .commit = img_commit, .abort = img_abort },
 	{ .prefix = "dir:", .open = dir_open, .commit = dir_commit,
 	  .abort = dir_abort },

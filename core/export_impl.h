@@ -17,7 +17,6 @@ struct export_walk {
 	struct vfs_fs *fs;
 	struct entry_writer *out;
 	struct err *e;
-	struct vfs_node *dir;	/* export_tree: the directory being listed */
 	struct pathbuf p;	/* the current entry's path */
 	struct u64map links;	/* vfs_attr.ino -> first path written (char *) */
 };
@@ -36,7 +35,9 @@ int export_node_opaque(struct export_walk *w, struct vfs_node *node,
 		       const struct vfs_attr *a);
 /*
  * Writes every entry below dir (whose path is w->p) in byte order of
- * names, parents first. 0 or a negative errno with w->e naming the entry.
+ * names, parents first, iteratively (an explicit stack of directories);
+ * dir stays the caller's. 0 or a negative errno with w->e naming the
+ * entry.
  */
 int export_tree(struct export_walk *w, struct vfs_node *dir);
 /*

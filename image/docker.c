@@ -14,8 +14,6 @@
  * copy_file_range moving the layer bytes. Layers are uncompressed, as
  * docker save writes them, unless -z asks otherwise.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,252 +26,103 @@
 #include "layers/memfs.h"
 #include "layers/tarout.h"
 
-struct member {
-	char *name;
-	char *link;		/* a symlink's target, else NULL */
-	uint64_t off, size;
-};
-
-struct archive_scan {
-	int fd;
-	unsigned char buf[1 << 16];
-	struct member *m;
-	size_t n;
-};
-
-static la_ssize_t scan_read(struct archive *a, void *cd, const void **buf)
+/* "@N": the Nth image (from 0) of manifest.json, as skopeo names it. */
+static int pick_index(const json_t *list, const char *ref, const json_t **out,
+		      struct err *e)
 {
-	struct archive_scan *s = cd;
-	ssize_t n;
+	size_t n = json_array_size(list), k = 0;
+	const char *p = ref + 1;
 
-	do
-		n = read(s->fd, s->buf, sizeof(s->buf));
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		archive_set_error(a, errno, "read error");
-	*buf = s->buf;
-	return n;
-}
-
-static la_int64_t scan_skip(struct archive *a, void *cd, la_int64_t req)
-{
-	struct archive_scan *s = cd;
-
-	return lseek(s->fd, req, SEEK_CUR) < 0 ? 0 : req;
-}
-
-/* Member names as tar writers spell them: no "./" in front. */
-static const char *clean(const char *name)
-{
-	while (name[0] == '.' && name[1] == '/')
-		name += 2;
-	return name;
-}
-
-static int scan_add(struct archive_scan *s, struct archive *a,
-		    struct archive_entry *ae)
-{
-	struct member *m = realloc(s->m, (s->n + 1) * sizeof(*m));
-	const char *link = archive_entry_symlink(ae);
-
-	if (!m)
-		return -ENOMEM;
-	s->m = m;
-	m += s->n;
-	m->name = strdup(clean(archive_entry_pathname(ae)));
-	m->link = link ? strdup(link) : NULL;
-	m->off = (uint64_t)archive_filter_bytes(a, 0);
-	m->size = (uint64_t)archive_entry_size(ae);
-	if (!m->name || (link && !m->link)) {
-		free(m->name);
-		free(m->link);
-		return -ENOMEM;
-	}
-	s->n++;
+	if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 9)
+		return err_set(e, -EINVAL, "invalid image index '%s'", ref);
+	k = (size_t)atol(p);
+	if (k >= n)
+		return err_set(e, -ENOENT, "no image %s: the archive holds %zu "
+			       "image%s (@0 to @%zu)", ref, n, n == 1 ? "" : "s",
+			       n - 1);
+	*out = json_array_get(list, k);
 	return 0;
 }
 
-static int scan(struct archive_scan *s, struct err *e)
+/* The RepoTags of every image of list, for a message; NULL on ENOMEM. */
+static char *all_tags(const json_t *list)
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *ae;
-	int r, rc = 0;
+	const char **v = NULL, **nv;
+	size_t n = 0, i, j;
+	const json_t *d, *t;
+	char *s;
 
-	if (!a)
-		return -ENOMEM;
-	archive_read_support_format_tar(a);
-	archive_read_set_read_callback(a, scan_read);
-	archive_read_set_skip_callback(a, scan_skip);
-	archive_read_set_callback_data(a, s);
-	if (archive_read_open1(a) != ARCHIVE_OK) {
-		rc = err_set(e, -EINVAL, "not a tar archive (a compressed "
-			     "docker-archive must be decompressed first)");
-		goto out;
-	}
-	while (!rc && (r = archive_read_next_header(a, &ae)) != ARCHIVE_EOF) {
-		if (r != ARCHIVE_OK)
-			rc = err_set(e, -EIO, "%s",
-				     archive_error_string(a) ?
-				     archive_error_string(a) : "corrupt tar");
-		else
-			rc = scan_add(s, a, ae);
-	}
-out:
-	archive_read_free(a);
-	return rc;
+	json_array_foreach(list, i, d)
+		json_array_foreach(json_object_get(d, "RepoTags"), j, t) {
+			if (!json_is_string(t))
+				continue;
+			nv = realloc(v, (n + 1) * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return NULL;
+			}
+			v = nv;
+			v[n++] = json_string_value(t);
+		}
+	s = image_names_list(v, n);
+	free(v);
+	return s;
 }
 
 /*
- * The member name refers to, through at most 8 symlinks: 0 and *out (NULL
- * when there is none), or -ENOMEM. Each name a link leads to is built in
- * a string of its own length (STYLE.md: growable paths), so a long member
- * name is never cut short into the name of another.
- */
-static int find(const struct archive_scan *s, const char *name,
-		const struct member **out)
-{
-	char *buf = NULL, *next;
-	int rc = 0;
-
-	*out = NULL;
-	for (int hops = 0; hops < 8; hops++) {
-		const struct member *m = NULL;
-
-		name = clean(name);
-		for (size_t i = 0; i < s->n && !m; i++)
-			if (!strcmp(s->m[i].name, name))
-				m = &s->m[i];
-		if (!m || !m->link) {
-			*out = m;
-			break;
-		}
-		/* a link is relative to its own directory: "ID/layer.tar ->
-		 * ../HEX.tar" as docker save writes it */
-		const char *slash = strrchr(m->name, '/');
-		const char *t = m->link;
-		size_t dl = slash ? (size_t)(slash - m->name) : 0;
-
-		while (!strncmp(t, "../", 3) && dl) {
-			t += 3;
-			while (dl && m->name[dl - 1] != '/')
-				dl--;
-			if (dl)
-				dl--;
-		}
-		if (t[0] == '/' || !strncmp(t, "../", 3))
-			break;
-		if (asprintf(&next, "%.*s%s%s", (int)dl, m->name,
-			     dl ? "/" : "", t) < 0) {
-			rc = -ENOMEM;
-			break;
-		}
-		free(buf);
-		name = buf = next;
-	}
-	free(buf);
-	return rc;
-}
-
-static int pread_member(int fd, const struct member *m, char **out,
-			struct err *e)
-{
-	char *buf;
-
-	if (m->size > IMAGE_JSON_MAX)
-		return err_set(e, -EFBIG, "member '%s' is too large", m->name);
-	buf = malloc(m->size + 1);
-	if (!buf)
-		return -ENOMEM;
-	if (io_pread_all(fd, buf, m->size, m->off)) {
-		free(buf);
-		return err_set(e, -EIO, "cannot read member '%s'", m->name);
-	}
-	buf[m->size] = 0;
-	*out = buf;
-	return 0;
-}
-
-/* Reads and parses the JSON member name. */
-static int member_json(struct archive_scan *s, const char *name,
-		       json_t **out, unsigned char (*digest)[32],
-		       struct err *e)
-{
-	const struct member *m;
-	char *buf = NULL;
-	int rc = find(s, name, &m);
-
-	if (rc)
-		return rc;
-	if (!m)
-		return err_set(e, -ENOENT, "no member '%s'", name);
-	rc = pread_member(s->fd, m, &buf, e);
-	if (rc)
-		return rc;
-	if (digest)
-		image_sha256(buf, m->size, *digest);
-	rc = image_json_parse(buf, m->size, out, e);
-	free(buf);
-	return rc;
-}
-
-/* "@N" (N decimal digits only) as an index; -1 if ref is not one. */
-static long at_index(const char *ref)
-{
-	char *end;
-	long v;
-
-	if (!ref || ref[0] != '@' || ref[1] < '0' || ref[1] > '9')
-		return -1;
-	errno = 0;
-	v = strtol(ref + 1, &end, 10);
-	return *end || errno ? -1 : v;
-}
-
-/*
- * The manifest.json entry ref names: a RepoTag, or "@N", the N-th image
- * counted from 0 (skopeo's docker-archive:FILE:@source-index); else the only.
+ * The manifest.json entry ref names: "@N", or a RepoTag as docker matches
+ * them (image_ref_normalize: "name" is "name:latest", "docker.io/library/
+ * name:tag" is "name:tag"); with no ref, the only one.
  */
 static int pick(const json_t *list, const char *ref, const json_t **out,
 		struct err *e)
 {
 	size_t i, j, n = json_array_size(list);
 	const json_t *d, *t;
-	long at = at_index(ref);
+	char *want, *tags;
+	int rc = -ENOENT;
 
 	if (!json_is_array(list) || !n)
 		return err_set(e, -EINVAL, "manifest.json lists no images");
 	if (!ref && n > 1)
 		return err_set(e, -EINVAL, "manifest.json lists %zu images: "
-			       "name one (docker-archive:FILE:REF)", n);
-	if (!ref || (at >= 0 && (size_t)at < n)) {
-		*out = json_array_get(list, ref ? (size_t)at : 0);
+			       "name one (docker-archive:FILE:REF or :@N)", n);
+	if (!ref) {
+		*out = json_array_get(list, 0);
 		return 0;
 	}
-	if (at >= 0)
-		return err_set(e, -ENOENT, "no image %s: manifest.json lists "
-			       "%zu (@0 to @%zu)", ref, n, n - 1);
+	if (ref[0] == '@')
+		return pick_index(list, ref, out, e);
+	if (!(want = image_ref_normalize(ref)))
+		return -ENOMEM;
 	json_array_foreach(list, i, d)
 		json_array_foreach(json_object_get(d, "RepoTags"), j, t) {
 			const char *s = json_string_value(t);
-			size_t rl = strlen(ref);
+			char *have = s ? image_ref_normalize(s) : NULL;
 
-			/* docker's normalised names: docker.io/library/x = x */
-			if (s && !strncmp(s, "docker.io/library/", 18))
-				s += 18;
-			else if (s && !strncmp(s, "docker.io/", 10))
-				s += 10;
-
-			if (s && (!strcmp(s, ref) || (!strncmp(s, ref, rl) &&
-						      !strcmp(s + rl, ":latest")))) {
-				*out = d;
-				return 0;
+			if (s && !have) {
+				free(want);
+				return -ENOMEM;
 			}
+			if (have && !strcmp(have, want) && rc) {
+				*out = d;
+				rc = 0;
+			}
+			free(have);
 		}
-	return err_set(e, -ENOENT, "no image tagged '%s'", ref);
+	free(want);
+	if (!rc)
+		return 0;
+	tags = all_tags(list);
+	if (!tags)
+		return -ENOMEM;
+	rc = err_set(e, -ENOENT, "no image tagged '%s' (tags: %s)", ref, tags);
+	free(tags);
+	return rc;
 }
 
 /* What a member's first bytes say it is compressed with. */
-static const char *member_type(int fd, const struct member *m)
+static const char *member_type(int fd, const struct image_member *m)
 {
 	unsigned char b[4] = { 0 };
 
@@ -286,7 +135,30 @@ static const char *member_type(int fd, const struct member *m)
 	return image_layer_media_type(SINK_NONE);
 }
 
-static int read_layers(struct image *img, struct archive_scan *s,
+/* Reads and parses the JSON member name; its sha256 into digest. */
+static int member_json(struct image_archive *s, const char *name,
+		       json_t **out, unsigned char (*digest)[32],
+		       struct err *e)
+{
+	const struct image_member *m;
+	char *buf = NULL;
+	int rc = image_archive_find(s, name, &m);
+
+	if (rc)
+		return rc;
+	if (!m)
+		return err_set(e, -ENOENT, "no member '%s'", name);
+	rc = image_archive_read(s, m, &buf, e);
+	if (rc)
+		return rc;
+	if (digest)
+		image_sha256(buf, m->size, *digest);
+	rc = image_json_doc(name, buf, m->size, out, e);
+	free(buf);
+	return rc;
+}
+
+static int read_layers(struct image *img, struct image_archive *s,
 		       const char *file, const json_t *ls, struct err *e)
 {
 	size_t i;
@@ -299,50 +171,56 @@ static int read_layers(struct image *img, struct archive_scan *s,
 		return -ENOMEM;
 	json_array_foreach(ls, i, v) {
 		const char *name = json_string_value(v);
-		const struct member *m = NULL;
+		const struct image_member *m = NULL;
 		struct image_layer *l = &img->layers[i];
-		size_t n = strlen(img->spec) + 32;
 
-		if (name && find(s, name, &m))
+		if (name && image_archive_find(s, name, &m))
 			return -ENOMEM;
 		if (!m)
 			return err_set(e, -ENOENT, "layer %zu: no member '%s'",
 				       i + 1, name ? name : "(not a string)");
 		img->nlayers = i + 1;
-		l->path = strdup(file);
-		l->name = malloc(n);
-		if (!l->path || !l->name)
+		if (image_layer_in_archive(img, i, file, m))
 			return -ENOMEM;
-		snprintf(l->name, n, "%s layer %zu", img->spec, i + 1);
-		l->window = true;
-		l->off = m->off;
-		l->len = m->size;
-		l->media_type = member_type(s->fd, m);
+		l->media_type = member_type(image_archive_fd(s), m);
 	}
+	return 0;
+}
+
+/*
+ * The manifest's layer count against the config's diff_ids, before a
+ * layer is looked up: a manifest naming 200,000 layers over a config of
+ * one is refused at once.
+ */
+static int layer_count(const struct image *img, const json_t *ls,
+		       struct err *e)
+{
+	const json_t *ids = json_object_get(json_object_get(img->config,
+							    "rootfs"),
+					    "diff_ids");
+
+	if (json_is_array(ids) && json_is_array(ls) &&
+	    json_array_size(ids) != json_array_size(ls))
+		return err_set(e, -EINVAL, "config has %zu rootfs.diff_ids for "
+			       "%zu layers", json_array_size(ids),
+			       json_array_size(ls));
 	return 0;
 }
 
 int image_docker_open(struct image *img, const char *file, const char *ref,
 		      struct err *e)
 {
-	struct archive_scan *s = calloc(1, sizeof(*s));
+	struct image_archive *s;
 	json_t *list = NULL;
 	const json_t *ent = NULL;
 	const char *cname;
 	unsigned char cd[32], want[32];
 	char hex[80];
-	int rc = -ENOMEM;
+	int rc = image_archive_open(file, "docker-archive", &s, e);
 
-	if (!s)
-		return -ENOMEM;
-	s->fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (s->fd < 0) {
-		rc = err_set(e, -errno, "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	rc = scan(s, e);
-	if (!rc)
-		rc = member_json(s, "manifest.json", &list, NULL, e);
+	if (rc)
+		return rc;
+	rc = member_json(s, "manifest.json", &list, NULL, e);
 	if (!rc)
 		rc = pick(list, ref, &ent, e);
 	cname = rc ? NULL : json_string_value(json_object_get(ent, "Config"));
@@ -363,6 +241,8 @@ int image_docker_open(struct image *img, const char *file, const char *ref,
 	if (!rc && !json_is_object(img->config))
 		rc = err_set(e, -EINVAL, "config is not a JSON object");
 	if (!rc)
+		rc = layer_count(img, json_object_get(ent, "Layers"), e);
+	if (!rc)
 		rc = read_layers(img, s, file, json_object_get(ent, "Layers"),
 				 e);
 	if (!rc)
@@ -376,16 +256,8 @@ int image_docker_open(struct image *img, const char *file, const char *ref,
 			l->has_digest = true;
 		}
 	}
-out:
 	json_decref(list);
-	if (s->fd >= 0)
-		close(s->fd);
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->m[i].name);
-		free(s->m[i].link);
-	}
-	free(s->m);
-	free(s);
+	image_archive_free(s);
 	return rc;
 }
 
@@ -399,41 +271,6 @@ int image_docker_writer_open(struct image_writer *w, struct err *e)
 
 	w->o.comp = so.comp;
 	return w->o.no_layer ? 0 : sink_open(w->path, &so, &w->layer, e);
-}
-
-/* One member: bytes [off, off+len) of path, or len bytes at mem. */
-static int put_member(struct tarout *t, const struct image_writer *w,
-		      const char *name, const char *path, uint64_t off,
-		      uint64_t len, const void *mem, struct err *e)
-{
-	struct entry ent = {
-		.type = ENTRY_FILE, .path = name, .pathlen = strlen(name),
-		.mode = 0644, .mtime = w->o.created,
-	};
-	struct memfs_src *src;
-	struct memfs_data *d;
-	int fd, rc;
-
-	if (mem) {
-		src = memfs_src_mem(mem, (size_t)len);
-	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return err_set(e, -errno, "cannot open '%s': %s", path,
-				       strerror(errno));
-		src = memfs_src_fd(fd, off + len);
-	}
-	d = src ? memfs_data_new(len, 1) : NULL;
-	if (!d) {
-		memfs_src_put(src);
-		return -ENOMEM;
-	}
-	memfs_data_push(d, 0, len, src, off);
-	memfs_src_put(src);
-	ent.data = d;
-	rc = tarout_write(t, &ent, e);
-	memfs_data_put(d);
-	return rc;
 }
 
 /*
@@ -459,9 +296,10 @@ static int put_layer(struct image_writer *w, struct tarout *t,
 	image_digest_str(plain || tmp || !l->has_digest ? l->diff_id
 						   : l->digest, ds);
 	snprintf(name, sizeof(name), "%s.tar", ds + 7);
-	rc = tmp ? put_member(t, w, name, sink_temp(tmp), 0, size, NULL, e)
-		 : put_member(t, w, name, l->path, l->window ? l->off : 0,
-			      l->len, NULL, e);
+	rc = tmp ? image_archive_put(t, name, sink_temp(tmp), 0, size, NULL,
+				     w->o.created, e)
+		 : image_archive_put(t, name, l->path, l->window ? l->off : 0,
+				     l->len, NULL, w->o.created, e);
 	sink_abort(tmp);
 	if (!rc && json_array_append_new(names, json_string(name)))
 		rc = -ENOMEM;
@@ -491,8 +329,8 @@ static int put_members(struct image_writer *w, struct tarout *t,
 	if (!w->o.no_layer) {
 		snprintf(name, sizeof(name), "%s.tar",
 			 image_digest_str(sums->out_sha256, ds) + 7);
-		rc = put_member(t, w, name, sink_temp(w->layer), 0,
-				sums->out_size, NULL, e);
+		rc = image_archive_put(t, name, sink_temp(w->layer), 0,
+				       sums->out_size, NULL, w->o.created, e);
 		if (rc || json_array_append_new(names, json_string(name)))
 			goto out;
 		memcpy(ids[n - 1], sums->in_sha256, 32);
@@ -504,7 +342,7 @@ static int put_members(struct image_writer *w, struct tarout *t,
 	image_sha256(cfg, len, ids[0]);
 	snprintf(name, sizeof(name), "%s.json", image_digest_str(ids[0], ds)
 		 + 7);
-	rc = put_member(t, w, name, NULL, 0, len, cfg, e);
+	rc = image_archive_put(t, name, NULL, 0, len, cfg, w->o.created, e);
 	if (rc)
 		goto out;
 	list = json_pack("[{s:s, s:[], s:O}]", "Config", name, "RepoTags",
@@ -526,7 +364,8 @@ static int put_members(struct image_writer *w, struct tarout *t,
 	if (!rc && (!list || !(man = image_json_dump(list, &len))))
 		rc = -ENOMEM;
 	if (!rc)
-		rc = put_member(t, w, "manifest.json", NULL, 0, len, man, e);
+		rc = image_archive_put(t, "manifest.json", NULL, 0, len, man,
+				       w->o.created, e);
 out:
 	json_decref(list);
 	free(ids);

@@ -3,6 +3,7 @@
  * dispatching to the formats, and the small helpers they share (digests,
  * whole-file reads and atomic writes, JSON in and out).
  */
+#include "base/input.h"
 #include "image/image.h"
 
 #include <errno.h>
@@ -37,6 +38,10 @@ static const struct image_format formats[] = {
 	{ .prefix = "docker-archive:", .kind = IMAGE_DOCKER,
 	  .open = image_docker_open, .writer_open = image_docker_writer_open,
 	  .commit = image_docker_commit },
+	{ .prefix = "oci-archive:", .kind = IMAGE_OCI_ARCHIVE,
+	  .open = image_ociarch_open,
+	  .writer_open = image_ociarch_writer_open,
+	  .commit = image_ociarch_commit },
 };
 
 /* The format whose prefix spec starts with, or NULL. */
@@ -107,6 +112,33 @@ void image_sha256(const void *p, size_t len, unsigned char out[32])
 	sha256_init(&c);
 	sha256_update(&c, len, p);
 	sha256_digest(&c, SHA256_DIGEST_SIZE, out);
+}
+
+bool image_blob_ok(const char *path, const unsigned char want[32])
+{
+	struct sha256_ctx c;
+	unsigned char got[32], buf[65536];
+	struct stat st;
+	ssize_t n;
+	/* lstat first: a symlink in a layout is never a blob of ours */
+	int fd = lstat(path, &st) || !S_ISREG(st.st_mode) ? -1
+		 : input_open_regular(path, &st);
+
+	if (fd < 0)
+		return false;
+	sha256_init(&c);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		sha256_update(&c, (size_t)n, buf);
+	}
+	close(fd);
+	if (n < 0)
+		return false;
+	sha256_digest(&c, SHA256_DIGEST_SIZE, got);
+	return !memcmp(got, want, 32);
 }
 
 char *image_digest_str(const unsigned char d[32], char buf[72])
@@ -184,28 +216,38 @@ int image_write_file(const char *path, const void *buf, size_t len,
 	return sink_commit(s, e);
 }
 
-int image_json_parse(const char *buf, size_t len, json_t **out,
-		     struct err *e)
+int image_json_doc(const char *what, const char *buf, size_t len,
+		   json_t **out, struct err *e)
 {
 	json_error_t je;
 
 	*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!*out && what)
+		return err_set(e, -EINVAL, "'%s': malformed JSON: %s (line %d)",
+			       what, je.text, je.line);
 	if (!*out)
 		return err_set(e, -EINVAL, "malformed JSON: %s (line %d)",
 			       je.text, je.line);
 	return 0;
 }
 
+int image_json_parse(const char *buf, size_t len, json_t **out,
+		     struct err *e)
+{
+	return image_json_doc(NULL, buf, len, out, e);
+}
+
 int image_json_load(const char *path, json_t **out, struct err *e)
 {
 	char *buf;
 	size_t len;
-	int rc = io_read_file(path, IMAGE_JSON_MAX, &buf, &len);
+	int rc = input_read_regular(path, IMAGE_JSON_MAX, &buf, &len);
 
 	if (rc)
 		return err_set(e, rc, "cannot read '%s': %s", path,
-			       strerror(-rc));
-	rc = image_json_parse(buf, len, out, e);
+			       rc == -EINVAL ? "not a regular file"
+			       : strerror(-rc));
+	rc = image_json_doc(path, buf, len, out, e);
 	free(buf);
 	return rc;
 }
@@ -301,6 +343,100 @@ void image_layer_src(const struct image *img, size_t i, struct tarin_src *src)
 	};
 }
 
+int image_layer_name(struct image *img, size_t i)
+{
+	size_t n = strlen(img->spec) + 32;
+	struct image_layer *l = &img->layers[i];
+
+	l->name = malloc(n);
+	if (!l->name)
+		return -ENOMEM;
+	snprintf(l->name, n, "%s layer %zu", img->spec, i + 1);
+	return 0;
+}
+
+int image_layer_in_archive(struct image *img, size_t i, const char *file,
+			   const struct image_member *m)
+{
+	struct image_layer *l = &img->layers[i];
+
+	l->path = strdup(file);
+	if (!l->path || image_layer_name(img, i))
+		return -ENOMEM;
+	l->window = true;
+	l->off = m->off;
+	l->len = m->size;
+	return 0;
+}
+
+/* --- references ------------------------------------------------------- */
+
+char *image_ref_normalize(const char *ref)
+{
+	const char *at = strchr(ref, '@');
+	size_t nlen = at ? (size_t)(at - ref) : strlen(ref);
+	const char *slash = memchr(ref, '/', nlen);
+	const char *lastslash = slash;
+	const char *colon;
+	const char *domain = "docker.io/", *lib = "";
+	const char *tag = "";
+	char *out;
+
+	/* the tag: after a ':' that follows the last '/' (reference.go) */
+	for (const char *p = ref; p < ref + nlen; p++)
+		if (*p == '/')
+			lastslash = p;
+	colon = memrchr(lastslash ? lastslash : ref, ':',
+			nlen - (size_t)((lastslash ? lastslash : ref) - ref));
+	if (!colon && !at)
+		tag = ":latest";
+	/* a registry: a first component with '.' or ':', or "localhost" */
+	if (slash && (memchr(ref, '.', (size_t)(slash - ref)) ||
+		      memchr(ref, ':', (size_t)(slash - ref)) ||
+		      ((size_t)(slash - ref) == 9 &&
+		       !strncmp(ref, "localhost", 9))))
+		domain = "";
+	else if (!slash)
+		lib = "library/";
+	if (!strncmp(ref, "index.docker.io/", 16)) {
+		ref += 6;	/* "docker.io/..." */
+		nlen -= 6;
+	}
+	if (asprintf(&out, "%s%s%.*s%s%s", domain, lib, (int)nlen, ref, tag,
+		     at ? at : "") < 0)
+		return NULL;
+	/* docker.io/x with no namespace is docker.io/library/x */
+	if (!domain[0] && !strncmp(out, "docker.io/", 10) &&
+	    !strchr(out + 10, '/')) {
+		char *o2;
+
+		if (asprintf(&o2, "docker.io/library/%s", out + 10) < 0)
+			o2 = NULL;
+		free(out);
+		out = o2;
+	}
+	return out;
+}
+
+char *image_names_list(const char *const *names, size_t n)
+{
+	size_t len = 8;
+	char *s, *p;
+
+	if (!n)
+		return strdup("none");
+	for (size_t i = 0; i < n && i < 8; i++)
+		len += strlen(names[i]) + 4;
+	s = p = malloc(len);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n && i < 8; i++)
+		p += sprintf(p, "%s'%s'", i ? ", " : "", names[i]);
+	if (n > 8)
+		strcpy(p, ", ...");
+	return s;
+}
+
 /* --- images out ------------------------------------------------------- */
 
 int image_writer_made(struct image_writer *w, const char *path)
@@ -323,6 +459,7 @@ static void writer_free(struct image_writer *w)
 	free(w->made);
 	free(w->spec);
 	free(w->path);
+	free(w->archive);
 	free(w->tag);
 	free(w);
 }
@@ -346,6 +483,9 @@ int image_writer_open(const char *spec, const struct image_out_opts *o,
 		w->o.history_keep = 0;
 	}
 	rc = spec_parse(spec, &w->fmt, &w->path, &w->tag, e);
+	/* before anything is made: a name no client could use */
+	if (!rc && w->tag)
+		rc = image_ref_check(w->fmt->kind, w->tag, e);
 	if (!rc)
 		rc = w->fmt->writer_open(w, e);
 	if (rc)

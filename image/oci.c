@@ -1,16 +1,11 @@
 /*
- * oci: OCI image layouts in and out (image-spec image-layout.md,
- * image-index.md, manifest.md, descriptor.md).
+ * oci: OCI image layouts out (image-spec image-layout.md), and the path
+ * helpers the reader (oci_in.c) shares.
  *
- * In, the descriptor named by REF (a ref.name annotation or a digest) is
- * followed to its manifest (through one nested index, picking this
- * machine's platform) and config; both are read whole and their digests
- * and sizes checked. Layer blobs are checked by tarin as they are read.
- *
- * Out, blobs are written first, each renamed to its digest, then
- * index.json by rename: until that rename the layout still shows what it
- * showed before, and the manifests it held stay, only the one that had
- * TAG losing that name to the new one.
+ * Blobs are written first, each renamed to its digest, then index.json by
+ * rename: until that rename the layout still shows what it showed before,
+ * and the manifests it held stay, only the one that had TAG losing that
+ * name to the new one.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,15 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/io.h"
+#include "base/input.h"
 #include "image/image_impl.h"
 #include "layers/memfs.h"
 
-/* A path below dir: dir "/" a "/" b...; NULL when out of memory. */
-static char *path_join(const char *dir, const char *rel)
+char *image_path_join(const char *dir, const char *rel)
 {
 	size_t n = strlen(dir) + strlen(rel) + 2;
 	char *p = malloc(n);
@@ -36,237 +31,29 @@ static char *path_join(const char *dir, const char *rel)
 	return p;
 }
 
-static char *blob_path(const char *dir, const unsigned char d[32])
+void image_oci_blob_rel(const unsigned char d[32], char rel[96])
 {
-	char ds[72], rel[96];
+	char ds[72];
 
 	image_digest_str(d, ds);
-	snprintf(rel, sizeof(rel), "blobs/sha256/%s", ds + 7);
-	return path_join(dir, rel);
+	snprintf(rel, 96, "blobs/sha256/%s", ds + 7);
 }
 
-/* A descriptor's digest and size (descriptor.md). */
-static int desc_parse(const json_t *desc, unsigned char d[32], uint64_t *size,
-		      struct err *e)
+char *image_oci_blob_path(const char *dir, const unsigned char d[32])
 {
-	const char *ds = json_string_value(json_object_get(desc, "digest"));
-	json_t *sz = json_object_get(desc, "size");
-	int rc;
+	char rel[96];
 
-	if (!ds || !json_is_integer(sz) || json_integer_value(sz) < 0)
-		return err_set(e, -EINVAL, "descriptor without digest or size");
-	rc = image_digest_parse(ds, d);
-	if (rc == -ENOTSUP)
-		return err_set(e, rc, "digest '%s': only sha256 is supported",
-			       ds);
-	if (rc)
-		return err_set(e, rc, "bad digest '%s'", ds);
-	*size = (uint64_t)json_integer_value(sz);
-	return 0;
+	image_oci_blob_rel(d, rel);
+	return image_path_join(dir, rel);
 }
 
-/* Reads a small blob (manifest, config, index) and checks it. */
-static int blob_json(const char *dir, const json_t *desc, json_t **out,
-		     struct err *e)
-{
-	unsigned char want[32], got[32];
-	char *path, *buf = NULL, ds[72];
-	uint64_t size;
-	size_t len;
-	int rc = desc_parse(desc, want, &size, e);
-
-	if (rc)
-		return rc;
-	path = blob_path(dir, want);
-	if (!path)
-		return -ENOMEM;
-	rc = io_read_file(path, IMAGE_JSON_MAX, &buf, &len);
-	if (rc)
-		err_set(e, rc, "blob %s: %s", image_digest_str(want, ds),
-			strerror(-rc));
-	else if (len != size)
-		rc = err_set(e, -EBADMSG, "blob %s: size %zu, descriptor says "
-			     "%llu", image_digest_str(want, ds), len,
-			     (unsigned long long)size);
-	if (!rc) {
-		image_sha256(buf, len, got);
-		if (memcmp(got, want, 32))
-			rc = err_set(e, -EBADMSG, "blob %s: digest mismatch",
-				     image_digest_str(want, ds));
-	}
-	if (!rc)
-		rc = image_json_parse(buf, len, out, e);
-	free(buf);
-	free(path);
-	return rc;
-}
-
-static bool ref_matches(const json_t *desc, const char *ref)
+bool image_oci_ref_matches(const json_t *desc, const char *ref)
 {
 	const char *name = json_string_value(json_object_get(
 		json_object_get(desc, "annotations"), IMAGE_REF_NAME));
 	const char *d = json_string_value(json_object_get(desc, "digest"));
 
 	return (name && !strcmp(name, ref)) || (d && !strcmp(d, ref));
-}
-
-/* The entry of index ref names; with no ref, the only one. */
-static int pick(const json_t *index, const char *ref, const json_t **out,
-		struct err *e)
-{
-	const json_t *m = json_object_get(index, "manifests"), *d;
-	size_t i, n = json_array_size(m);
-
-	if (!json_is_array(m) || !n)
-		return err_set(e, -ENOENT, "index.json lists no manifests");
-	if (!ref) {
-		if (n > 1)
-			return err_set(e, -EINVAL, "index.json lists %zu "
-				       "manifests: name one (oci:DIR:REF)", n);
-		*out = json_array_get(m, 0);
-		return 0;
-	}
-	json_array_foreach(m, i, d)
-		if (ref_matches(d, ref)) {
-			*out = d;
-			return 0;
-		}
-	return err_set(e, -ENOENT, "no manifest named '%s'", ref);
-}
-
-/*
- * In a nested index, the manifest of the platform read (platform.c);
- * the only one when there is one. *pos: its position.
- */
-static int pick_platform(const json_t *index, const json_t **out,
-			 size_t *pos, struct err *e)
-{
-	const json_t *m = json_object_get(index, "manifests"), *d;
-	size_t i;
-
-	json_array_foreach(m, i, d) {
-		const json_t *p = json_object_get(d, "platform");
-
-		if ((json_array_size(m) == 1 ||
-		     image_platform_match(p)) &&
-		    !image_platform_attestation(p)) {
-			*out = d;
-			*pos = i;
-			return 0;
-		}
-	}
-	return err_set(e, -ENOENT, "no manifest for %s",
-		       image_platform_name());
-}
-
-static const char *known_layer_type(const char *mt)
-{
-	static const char *const types[] = {
-		"application/vnd.oci.image.layer.v1.tar",
-		"application/vnd.oci.image.layer.v1.tar+gzip",
-		"application/vnd.oci.image.layer.v1.tar+zstd",
-		"application/vnd.oci.image.layer.nondistributable.v1.tar",
-		"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-		"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-		"application/vnd.docker.image.rootfs.diff.tar.gzip",
-		"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-		"application/vnd.docker.image.rootfs.diff.tar",
-	};
-
-	for (size_t i = 0; mt && i < sizeof(types) / sizeof(types[0]); i++)
-		if (!strcmp(mt, types[i]))
-			return types[i];
-	return NULL;
-}
-
-static int read_layers(struct image *img, const json_t *manifest,
-		       struct err *e)
-{
-	const json_t *ls = json_object_get(manifest, "layers"), *d;
-	size_t i;
-	int rc;
-
-	if (!json_is_array(ls))
-		return err_set(e, -EINVAL, "manifest has no layers");
-	img->layers = calloc(json_array_size(ls) + 1, sizeof(*img->layers));
-	if (!img->layers)
-		return -ENOMEM;
-	json_array_foreach(ls, i, d) {
-		struct image_layer *l = &img->layers[i];
-		const char *mt = json_string_value(json_object_get(d,
-								"mediaType"));
-		size_t n = strlen(img->spec) + 32;
-
-		img->nlayers = i + 1;
-		l->media_type = known_layer_type(mt);
-		if (!l->media_type)
-			return err_set(e, -ENOTSUP, "layer %zu: unsupported "
-				       "media type '%s'", i + 1,
-				       mt ? mt : "(none)");
-		rc = desc_parse(d, l->digest, &l->len, e);
-		if (rc)
-			return rc;
-		l->has_digest = true;
-		l->path = blob_path(img->dir, l->digest);
-		l->name = malloc(n);
-		if (!l->path || !l->name)
-			return -ENOMEM;
-		snprintf(l->name, n, "%s layer %zu", img->spec, i + 1);
-	}
-	return 0;
-}
-
-int image_oci_open(struct image *img, const char *dir, const char *ref,
-		   struct err *e)
-{
-	json_t *layout = NULL, *index = NULL, *nested = NULL;
-	json_t *manifest = NULL;
-	const json_t *desc = NULL;
-	const char *mt;
-	char *p;
-	int rc = -ENOMEM;
-
-	if (!(img->dir = strdup(dir)) || !(p = path_join(dir, "oci-layout")))
-		return -ENOMEM;
-	if (access(p, F_OK)) {
-		rc = -errno;
-		free(p);
-		return err_set(e, rc, "not an OCI image layout (no oci-layout)");
-	}
-	rc = image_json_load(p, &layout, e);
-	free(p);
-	if (rc || !(p = path_join(dir, "index.json")))
-		goto out;
-	rc = image_json_load(p, &index, e);
-	free(p);
-	if (!rc)
-		rc = pick(index, ref, &desc, e);
-	mt = rc ? NULL : json_string_value(json_object_get(desc, "mediaType"));
-	if (mt && (!strcmp(mt, IMAGE_MT_INDEX) ||
-		   !strcmp(mt, IMAGE_MT_DOCKER_LIST))) {
-		rc = blob_json(dir, desc, &nested, e);
-		if (!rc)
-			rc = pick_platform(nested, &desc, &img->index_pos, e);
-		if (!rc)
-			img->index = json_incref(nested);
-	}
-	if (!rc)
-		rc = blob_json(dir, desc, &manifest, e);
-	if (!rc)
-		rc = read_layers(img, manifest, e);
-	if (!rc)
-		rc = blob_json(dir, json_object_get(manifest, "config"),
-			       &img->config, e);
-	if (!rc && !json_is_object(img->config))
-		rc = err_set(e, -EINVAL, "config is not a JSON object");
-	if (!rc)
-		rc = image_config_diff_ids(img, e);
-out:
-	json_decref(layout);
-	json_decref(index);
-	json_decref(nested);
-	json_decref(manifest);
-	return rc;
 }
 
 /* --- out -------------------------------------------------------------- */
@@ -286,10 +73,25 @@ static int mkdir_made(struct image_writer *w, const char *path,
 		       strerror(errno == EEXIST ? ENOTDIR : errno));
 }
 
+/*
+ * blobs/ and blobs/sha256 must be real directories: a symlink would lead
+ * every blob written out of the layout (never trust what the output
+ * holds). 0 or -ENOTDIR with e set.
+ */
+static int real_dir(const char *path, struct err *e)
+{
+	struct stat st;
+
+	if (!lstat(path, &st) && S_ISDIR(st.st_mode))
+		return 0;
+	return err_set(e, -ENOTDIR, "'%s' is not a directory (a symlink?): "
+		       "refused", path);
+}
+
 /* An OCI layout, or an empty directory, may be written to. */
 static bool writable_dir(const char *path)
 {
-	char *p = path_join(path, "oci-layout");
+	char *p = image_path_join(path, "oci-layout");
 	bool ok = p && !access(p, F_OK);
 	struct dirent *d;
 	DIR *dir;
@@ -309,13 +111,13 @@ int image_oci_writer_open(struct image_writer *w, struct err *e)
 	struct sink_opts so = { .comp = w->o.comp_given ? w->o.comp
 							: SINK_GZIP,
 				.digest = true };
-	char *blobs = path_join(w->path, "blobs"), *sha = NULL, *tmp = NULL;
+	char *blobs = image_path_join(w->path, "blobs"), *sha = NULL, *tmp = NULL;
 	bool existed = !access(w->path, F_OK);
 	int rc = -ENOMEM;
 
 	w->o.comp = so.comp;
-	if (!blobs || !(sha = path_join(blobs, "sha256")) ||
-	    !(tmp = path_join(sha, "layer")))
+	if (!blobs || !(sha = image_path_join(blobs, "sha256")) ||
+	    !(tmp = image_path_join(sha, "layer")))
 		goto out;
 	if (existed && !writable_dir(w->path)) {
 		rc = err_set(e, -EEXIST, "'%s' exists and is not an OCI image "
@@ -326,7 +128,11 @@ int image_oci_writer_open(struct image_writer *w, struct err *e)
 	if (!rc)
 		rc = mkdir_made(w, blobs, e);
 	if (!rc)
+		rc = real_dir(blobs, e);
+	if (!rc)
 		rc = mkdir_made(w, sha, e);
+	if (!rc)
+		rc = real_dir(sha, e);
 	if (!rc && !w->o.no_layer)
 		rc = sink_open(tmp, &so, &w->layer, e);
 out:
@@ -345,12 +151,15 @@ static int put_blob(struct image_writer *w, const char *mt, const char *buf,
 	int rc = 0;
 
 	image_sha256(buf, len, d);
-	path = blob_path(w->path, d);
+	path = image_oci_blob_path(w->path, d);
 	if (!path)
 		return -ENOMEM;
-	if (access(path, F_OK)) {
+	/* one there with other content (or a symlink) is written anew */
+	if (!image_blob_ok(path, d)) {
+		bool had = !access(path, F_OK);
+
 		rc = image_write_file(path, buf, len, e);
-		if (!rc)
+		if (!rc && !had)
 			rc = image_writer_made(w, path);
 	}
 	free(path);
@@ -365,13 +174,15 @@ static int put_blob(struct image_writer *w, const char *mt, const char *buf,
 static int copy_into(struct sink *s, const char *path, uint64_t off,
 		     uint64_t len, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = input_open_regular(path, &st);	/* a fifo never blocks */
 	struct memfs_src *src;
 	int rc;
 
 	if (fd < 0)
-		return err_set(e, -errno, "cannot open '%s': %s", path,
-			       strerror(errno));
+		return err_set(e, fd, "cannot open '%s': %s", path,
+			       fd == -EINVAL ? "not a regular file"
+			       : strerror(-fd));
 	src = memfs_src_fd(fd, off + len);
 	if (!src)
 		return -ENOMEM;
@@ -394,15 +205,16 @@ static int put_base_layer(struct image_writer *w, const struct image_layer *l,
 	struct sink_opts so = { .comp = SINK_NONE, .digest = true };
 	struct sink_sums sums;
 	struct sink *s;
-	char *path, *tmp = path_join(w->path, "blobs/sha256/layer");
+	char *path, *tmp = image_path_join(w->path, "blobs/sha256/layer");
 	int rc;
 
 	if (!tmp)
 		return -ENOMEM;
 	if (l->has_digest) {
 		memcpy(d, l->digest, 32);
-		path = blob_path(w->path, d);
-		if (!path || !access(path, F_OK)) {
+		path = image_oci_blob_path(w->path, d);
+		/* kept only when its content is the digest: else copied */
+		if (!path || image_blob_ok(path, d)) {
 			free(path);
 			free(tmp);
 			return path ? 0 : -ENOMEM;
@@ -424,7 +236,7 @@ static int put_base_layer(struct image_writer *w, const struct image_layer *l,
 		return rc;
 	}
 	memcpy(d, sums.out_sha256, 32);
-	path = blob_path(w->path, d);
+	path = image_oci_blob_path(w->path, d);
 	if (!path) {
 		sink_abort(s);
 		return -ENOMEM;
@@ -469,11 +281,49 @@ static int layer_descs(struct image_writer *w, const struct sink_sums *new,
 	return 0;
 }
 
+/*
+ * An exclusive flock(2) on "index.json.lock" beside index.json, held for
+ * the read-modify-rename of the index so that concurrent writers to one
+ * layout each add their tag (as containers/image's users expect of a
+ * layout). The file stays: removing it would race with the next writer.
+ * Returns the fd (close to unlock) or a negative errno with e set.
+ */
+static int lock_index(struct image_writer *w, struct err *e)
+{
+	char *path = image_path_join(w->path, "index.json.lock");
+	int fd, rc = 0;
+
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd >= 0) {
+		/* removed on abort only with a layout this run made: in an
+		 * old one, another writer may be waiting on it */
+		for (size_t i = 0; i < w->nmade; i++)
+			if (!strcmp(w->made[i], w->path))
+				rc = image_writer_made(w, path);
+	} else if (errno == EEXIST) {
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd < 0)
+		rc = err_set(e, -errno, "cannot open '%s': %s", path,
+			     strerror(errno));
+	while (!rc && flock(fd, LOCK_EX))
+		if (errno != EINTR)
+			rc = err_set(e, -errno, "cannot lock '%s': %s", path,
+				     strerror(errno));
+	free(path);
+	if (rc && fd >= 0)
+		close(fd);
+	return rc ? rc : fd;
+}
+
 /* index.json with the new manifest under the tag (image-layout.md). */
 static int put_index(struct image_writer *w, json_t *mdesc, json_t *platform,
 		     struct err *e)
 {
-	char *path = path_join(w->path, "index.json"), *buf = NULL;
+	char *path = image_path_join(w->path, "index.json"), *buf = NULL;
 	json_t *index = NULL, *ms, *d;
 	size_t i, len;
 	int rc = -ENOMEM;
@@ -493,7 +343,7 @@ static int put_index(struct image_writer *w, json_t *mdesc, json_t *platform,
 		goto out;
 	}
 	for (i = 0; w->tag && i < json_array_size(ms);)
-		if (ref_matches(d = json_array_get(ms, i), w->tag) &&
+		if (image_oci_ref_matches(d = json_array_get(ms, i), w->tag) &&
 		    json_object_get(json_object_get(d, "annotations"),
 				    IMAGE_REF_NAME))
 			json_array_remove(ms, i);
@@ -523,11 +373,11 @@ static int copy_blob(struct image_writer *w, const char *src,
 {
 	struct image_layer l = { .has_digest = true };
 	unsigned char d[32];
-	int rc = desc_parse(desc, l.digest, &l.len, e);
+	int rc = image_oci_desc_parse(desc, l.digest, &l.len, e);
 
 	if (rc)
 		return rc;
-	l.path = blob_path(src, l.digest);
+	l.path = image_oci_blob_path(src, l.digest);
 	rc = l.path ? put_base_layer(w, &l, d, e) : -ENOMEM;
 	free(l.path);
 	return rc;
@@ -545,7 +395,7 @@ static int copy_entry(struct image_writer *w, const char *src,
 	if (rc || !mt || (strcmp(mt, IMAGE_MT_MANIFEST) &&
 			  strcmp(mt, IMAGE_MT_DOCKER_MANIFEST)))
 		return rc;
-	rc = blob_json(src, desc, &m, e);
+	rc = image_oci_blob_json(src, desc, &m, e);
 	if (!rc)
 		rc = copy_blob(w, src, json_object_get(m, "config"), e);
 	json_array_foreach(json_object_get(m, "layers"), i, l)
@@ -607,7 +457,7 @@ out:
 static int put_layout_file(struct image_writer *w, struct err *e)
 {
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-	char *path = path_join(w->path, "oci-layout");
+	char *path = image_path_join(w->path, "oci-layout");
 	int rc = 0;
 
 	if (!path)
@@ -631,7 +481,7 @@ static int put_new_layer(struct image_writer *w, struct sink_sums *sums,
 
 	if (rc)
 		return rc;
-	path = blob_path(w->path, sums->out_sha256);
+	path = image_oci_blob_path(w->path, sums->out_sha256);
 	if (!path)
 		return -ENOMEM;
 	had = !access(path, F_OK);
@@ -651,7 +501,7 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 	json_t *platform = NULL;
 	char *cfg = NULL, *mbuf = NULL;
 	struct sink_sums sums;
-	int rc = -ENOMEM;
+	int rc = -ENOMEM, lock = -1;
 
 	if (!ids || !descs)
 		goto out;
@@ -681,8 +531,12 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 		rc = put_nested(w, &mdesc, &platform, e);
 	if (!rc)
 		rc = put_layout_file(w, e);
+	if (!rc && (lock = lock_index(w, e)) < 0)
+		rc = lock;
 	if (!rc)
 		rc = put_index(w, mdesc, platform, e);
+	if (lock >= 0)
+		close(lock);	/* after the rename: the next writer reads it */
 out:
 	json_decref(platform);
 	json_decref(descs);

@@ -69,6 +69,18 @@ static int archive_fail(struct tarin_loader *ld)
 }
 
 /*
+ * Whether libarchive's failure is the end of the input while it skipped an
+ * entry's padding (its message since libarchive 2: "Truncated input file
+ * (needed N bytes, only M available)"; no errno tells it apart).
+ */
+static bool unpadded_end(struct tarin_loader *ld)
+{
+	const char *msg = archive_error_string(ld->a);
+
+	return msg && !strncmp(msg, "Truncated input file", 20);
+}
+
+/*
  * Opens the archive on our callbacks. Only the tar format and the four
  * codecs layers use (image-spec media types, plus xz and bzip2 that
  * docker load accepts): archive_read_support_filter_all() would also let
@@ -150,6 +162,7 @@ static int data_inplace(struct tarin_loader *ld, uint64_t size,
 	if (!d)
 		return tarin_oom(ld);
 	memfs_data_push(d, 0, size, ld->src, off);
+	ld->data_end = off + size;
 	*out = d;
 	return 0;
 }
@@ -181,6 +194,12 @@ static int data_blocks(struct tarin_loader *ld, uint64_t size,
 	ld->next = 0;
 	while ((r = archive_read_data_block(ld->a, &buf, &len, &off)) !=
 	       ARCHIVE_EOF) {
+		/* All the data came, then the stream ended in its padding:
+		 * the archive ends here (umoci 0.4.7 insert writes so). */
+		if (r == ARCHIVE_FATAL && got == size && unpadded_end(ld)) {
+			ld->ended = true;
+			break;
+		}
 		if (r != ARCHIVE_OK)
 			return archive_fail(ld);
 		if (!len)
@@ -242,7 +261,16 @@ static int load_entries(struct tarin_loader *ld)
 	struct archive_entry *ae;
 	int r, rc;
 
-	while ((r = archive_read_next_header(ld->a, &ae)) != ARCHIVE_EOF) {
+	while (!ld->ended &&
+	       (r = archive_read_next_header(ld->a, &ae)) != ARCHIVE_EOF) {
+		/* In place, the skip of the last entry's padding is what
+		 * fails: accepted when the file ends inside that padding,
+		 * after the whole of the entry's data (data_inplace). */
+		if (r == ARCHIVE_FATAL && ld->inplace && ld->data_end &&
+		    ld->data_end % 512 && ld->in.size >= ld->data_end &&
+		    ld->in.size - ld->data_end < 512 - ld->data_end % 512 &&
+		    unpadded_end(ld))
+			break;
 		/*
 		 * A warning is an error too: libarchive warns when it ignores
 		 * a malformed pax record or cannot convert a name, and a

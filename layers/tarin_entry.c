@@ -29,6 +29,28 @@
  * A ".." component is refused rather than resolved: a layer is a changeset
  * of its own root (image-spec layer.md), nothing in it may name its parent.
  */
+/* Whether the components from p to end, d deep, go above the root. */
+static bool climbs_out(const char *p, const char *end, size_t d)
+{
+	while (p < end) {
+		const char *s = p;
+		size_t len;
+
+		while (p < end && *p != '/')
+			p++;
+		len = (size_t)(p - s);
+		p += p < end;
+		if (len == 2 && s[0] == '.' && s[1] == '.') {
+			if (!d)
+				return true;
+			d--;
+		} else if (len && !(len == 1 && s[0] == '.')) {
+			d++;
+		}
+	}
+	return false;
+}
+
 static int clean_name(struct tarin_loader *ld, const char *raw,
 		      const char *what, struct tarin_buf *out, size_t *depth)
 {
@@ -52,9 +74,13 @@ static int clean_name(struct tarin_loader *ld, const char *raw,
 		p += p < end;
 		if (!len || (len == 1 && s[0] == '.'))
 			continue;
+		/* Refused wherever it stands (a layer's names are plain
+		 * paths, OCI layer.md); the message says whether it climbs
+		 * out of the root ("a/../x" does not). */
 		if (len == 2 && s[0] == '.' && s[1] == '.')
-			return err_set(ld->e, -EINVAL,
-				       "%s climbs out of the root", what);
+			return err_set(ld->e, -EINVAL, climbs_out(s, end, d)
+				       ? "%s climbs out of the root"
+				       : "%s contains '..'", what);
 		if (len > TARIN_NAME_MAX)
 			return err_set(ld->e, -ENAMETOOLONG,
 				       "%s has a component over %d bytes",
@@ -192,6 +218,26 @@ static struct memfs_dentry *resolve(struct tarin_loader *ld, const char *p,
 	return d;
 }
 
+/* Whether a component of p's first dlen bytes is a non-directory here. */
+static bool under_nondir(struct tarin_loader *ld, const char *p, size_t dlen)
+{
+	struct memfs_dentry *d = memfs_root(ld->fs);
+	size_t pos = 0;
+
+	while (pos < dlen) {
+		const char *s = p + pos, *e = memchr(s, '/', dlen - pos);
+		size_t n = e ? (size_t)(e - s) : dlen - pos;
+
+		d = memfs_lookup(d, s, n);
+		if (!d || !d->ino)
+			return false;
+		if (!S_ISDIR(d->ino->mode))
+			return true;
+		pos += n + 1;
+	}
+	return false;
+}
+
 /*
  * A directory named again takes the new metadata and keeps its children,
  * as tar extraction does; an opaque flag, however it came, stays.
@@ -229,26 +275,30 @@ static int place(struct tarin_loader *ld, struct memfs_dentry *dir,
 /* --- entries ----------------------------------------------------------- */
 
 /*
- * The entry's xattrs, within what Linux can hold (linux/limits.h: a name of
- * XATTR_NAME_MAX bytes, a value of XATTR_SIZE_MAX, a name list of
- * XATTR_LIST_MAX), which also bounds the work a hostile pax header causes.
+ * The entry's xattrs, within the limits a memfs shares with every writer
+ * (memfs_xattr_fits: Linux's own, and a pax header overtar can read back),
+ * which also bounds the work a hostile pax header causes.
  */
 static int entry_xattrs(struct tarin_loader *ld, struct archive_entry *ae,
 			struct memfs_inode *ino)
 {
 	const char *name;
 	const void *val;
-	size_t len, list = 0;
+	size_t len;
 
 	archive_entry_xattr_reset(ae);
 	while (archive_entry_xattr_next(ae, &name, &val, &len) == ARCHIVE_OK) {
-		size_t nlen = name ? strlen(name) : 0;
+		int rc = name ? memfs_xattr_fits(ino, name, len) : -EINVAL;
 
-		if (!nlen || nlen > XATTR_NAME_MAX)
-			return err_set(ld->e, -EINVAL, "invalid xattr name");
-		list += nlen + 1;
-		if (len > XATTR_SIZE_MAX || list > XATTR_LIST_MAX)
-			return err_set(ld->e, -E2BIG, "xattrs too large");
+		if (rc == -EINVAL || rc == -ERANGE)
+			return err_set(ld->e, -EINVAL, "invalid xattr name "
+				       "'%.64s'", name ? name : "");
+		if (rc)
+			return err_set(ld->e, -E2BIG, "xattrs too large "
+				       "(names %u bytes, a value %u, all %u)",
+				       MEMFS_XATTR_LIST_MAX,
+				       MEMFS_XATTR_SIZE_MAX,
+				       MEMFS_XATTR_TOTAL_MAX);
 		/*
 		 * overlayfs.rst: trusted.overlay.* belongs to the overlay
 		 * that wrote the tar; opaque "y" is its opaque directory.
@@ -316,9 +366,15 @@ static int whiteout_record(struct tarin_loader *ld, const char *p,
 			   size_t dlen, size_t len)
 {
 	struct memfs_dentry *dir;
-	int rc = walk_parent(ld, p, dlen, &dir);
+	int rc;
 
-	if (rc)
+	/* Under a non-directory of this layer it hides nothing: that entry
+	 * already hides everything below it. umoci repack of a directory
+	 * that became a file writes "etc/apt" then "etc/apt/.wh.NAME";
+	 * umoci, containers-storage and podman load it. */
+	if (under_nondir(ld, p, dlen))
+		return 0;
+	if ((rc = walk_parent(ld, p, dlen, &dir)))
 		return rc;
 	if (tarin_buf_reserve(&ld->wh, ld->wh.len + len + 1))
 		return tarin_oom(ld);

@@ -102,6 +102,14 @@ struct tarin_loader {
 	struct tarin_buf wh;	/* whiteout targets, NUL-separated paths */
 	struct tarin_ext *ext;	/* extents of the current file */
 	size_t next, extcap;
+	/*
+	 * An archive that stops right after a complete entry's data, without
+	 * its padding or end-of-archive blocks (umoci 0.4.7 insert): data_end
+	 * is where the last in-place entry's data ends in the file, and
+	 * ended says the stream ended so (no entry follows).
+	 */
+	uint64_t data_end;
+	bool ended;
 };
 
 /* Grows b to hold cap bytes. Returns 0 or -ENOMEM; never prints. */

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "base/err.h"
@@ -56,6 +57,9 @@ struct script_env {
 	/* The image config and manifest annotations the config edits
 	 * change (image/image.h image_edit); NULL: no image output. */
 	struct json_t *config, *annotations;
+	/* --max-spool: copy-in counts against the layers' budget */
+	uint64_t max_spool;		/* 0: none */
+	_Atomic uint64_t *spool_used;	/* shared with the loaders; or NULL */
 };
 
 /*

@@ -62,6 +62,13 @@ int script_failf(struct script_ctx *c, const char *path, int rc,
 /* Parses an octal mode of at most 07777. 0 or -EINVAL. */
 int script_parse_mode(const char *s, mode_t *out);
 
+/*
+ * The mode a directory of mode cur gets from the numeric mode spec (its
+ * value mode), as chmod(1) and mkdir -m give it: with fewer than five
+ * digits the setuid and setgid bits spec leaves out stay as in cur.
+ */
+mode_t script_dir_mode(const char *spec, mode_t mode, mode_t cur);
+
 /* A data object holding len bytes of buf (copied). NULL on ENOMEM. */
 struct memfs_data *script_text_data(const void *buf, size_t len);
 

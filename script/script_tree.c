@@ -24,8 +24,12 @@ static int opt_mode(struct script_ctx *c, mode_t dflt, mode_t *out)
 }
 
 /*
- * Creates path with mode; with -m and special bits, chmods after, as
- * mkdir(1) and mknod(1) do since mkdir(2) and mknod(2) may drop them.
+ * Creates path with mode; with -m, sets the mode after, as mkdir(1) does
+ * (gnulib mkdir-p.c, dirchownmod) since mkdir(2) drops setuid and setgid
+ * and a set-group-ID parent adds setgid: the new directory ends with the
+ * bits -m mentions and keeps the ones it leaves out (script_dir_mode:
+ * "-m 1755" in a setgid directory gives 3755, "-m 00755" gives 0755).
+ * mknod(1) takes permission bits only.
  */
 static int create_at(struct script_ctx *c, const char *path,
 		     const struct vfs_create *vc)
@@ -33,13 +37,17 @@ static int create_at(struct script_ctx *c, const char *path,
 	struct vfs_fs *fs = c->env->fs;
 	struct vfs_setattr sa = { .mask = VFS_SET_MODE, .mode = vc->mode };
 	struct vfs_node *n;
+	struct vfs_attr a;
 	int rc = vfs_create(fs, path, vc);
 
-	if (rc || !script_opt(c, 'm') || !(vc->mode & 07000))
+	if (rc || !script_opt(c, 'm') || !S_ISDIR(vc->mode))
 		return script_fail(c, path, rc);
 	rc = vfs_resolve(fs, path, false, &n);
 	if (!rc) {
-		rc = vfs_setattr(fs, n, &sa);
+		rc = vfs_getattr(fs, n, &a);
+		sa.mode = script_dir_mode(c->val['m' - 'a'], vc->mode, a.mode);
+		if (!rc && (a.mode & 07777) != sa.mode)
+			rc = vfs_setattr(fs, n, &sa);
 		vfs_put(fs, n);
 	}
 	return script_fail(c, path, rc);
@@ -199,6 +207,9 @@ int script_mknod(struct script_ctx *c)
 
 	if (rc)
 		return rc;
+	if (mode & ~0777)	/* coreutils 9.1 mknod.c */
+		return script_failf(c, NULL, -EINVAL, "mode must specify "
+				    "only file permission bits");
 	if (!strcmp(type, "p") && c->nargs == 2) {
 		d.mode = S_IFIFO | mode;
 	} else if ((!strcmp(type, "c") || !strcmp(type, "b")) &&

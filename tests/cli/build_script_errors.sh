@@ -57,6 +57,10 @@ script 'chmod 9999 /etc/passwd\n'
 check "edit.ots:1: chmod: invalid mode '9999'" -f edit.ots
 script 'mkdir -m 0800 /x\n'
 check "edit.ots:1: mkdir: invalid mode '0800'" -f edit.ots
+script 'mkdir -m 0010000 /x\n'
+check "edit.ots:1: mkdir: invalid mode '0010000'" -f edit.ots
+script 'mknod -m 4644 /x p\n'
+check "edit.ots:1: mknod: mode must specify only file permission bits" -f edit.ots
 # the sample's etc/passwd knows root and app only
 script 'chown nobody /etc/passwd\n'
 check "edit.ots:1: chown: invalid user: 'nobody'" -f edit.ots

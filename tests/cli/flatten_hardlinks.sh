@@ -56,3 +56,39 @@ h/c f 0644 'shared data\n' h/b
 h/d f 0644 'solo\n' -
 WANT
 same_listing h3.want h3.ls "hardlink3"
+
+# linktypes (lib/mklayers.py): a hard link to a symlink, a device or a fifo
+# is a second name of that inode, as for a file (link(2) does not follow a
+# symlink; moby, containers-storage, umoci and GNU tar keep them). The tar
+# writes each group as one entry and links to it; dir: makes real links.
+run_ok "flatten linktypes" "$OVERTAR" flatten -o lt.tar cases/linktypes/layer1.tar cases/linktypes/layer2.tar
+python3 -c '
+import tarfile, sys
+for m in tarfile.open(sys.argv[1]):
+    print(m.name, m.type.decode(), m.linkname if m.islnk() else "-")
+' lt.tar >lt.got
+cat >lt.want <<'WANT'
+s 5 -
+s/c 3 -
+s/c2 1 s/c
+s/f 0 -
+s/f2 1 s/f
+s/p 6 -
+s/p2 1 s/p
+s/s 2 -
+s/s2 1 s/s
+WANT
+same_listing lt.want lt.got "linktypes tar entries"
+run_ok "flatten linktypes -o dir:" "$OVERTAR" flatten -o dir:lt cases/linktypes/layer1.tar cases/linktypes/layer2.tar
+for pair in s:s2 p:p2 f:f2; do
+	a=${pair%%:*} b=${pair#*:}
+	[ "$(stat -c %i "lt/s/$a")" = "$(stat -c %i "lt/s/$b")" ] ||
+		fail "dir: s/$a and s/$b are not one inode"
+done
+if [ "$(id -u)" = 0 ]; then
+	[ "$(stat -c %i lt/s/c)" = "$(stat -c %i lt/s/c2)" ] ||
+		fail "dir: s/c and s/c2 are not one inode"
+	[ "$(stat -c %h lt/s/s)" = 2 ] || fail "dir: s/s has not 2 names"
+else
+	[ ! -e lt/s/c ] && [ ! -e lt/s/c2 ] || fail "dir: a device made without root"
+fi

@@ -59,7 +59,7 @@ cmp two.tar two-again.tar || fail "retag changed what 'two' reads"
 
 run_fails 1 "overtar: image 'oci:img': index.json lists 2 manifests: name one \(oci:DIR:REF\)" \
 	"no ref" "$OVERTAR" flatten -o x.tar oci:img
-run_fails 1 "overtar: image 'oci:img:nope': no manifest named 'nope'" \
+run_fails 1 "overtar: image 'oci:img:nope': no manifest named 'nope' \(names: '(one|two)', '(one|two)'\)" \
 	"bad ref" "$OVERTAR" flatten -o x.tar oci:img:nope
 run_fails 1 "overtar: image 'oci:nowhere': not an OCI image layout \(no oci-layout\)" \
 	"no layout" "$OVERTAR" flatten -o x.tar oci:nowhere

@@ -172,6 +172,8 @@ def list_tree(root, now_ns=None):
         except OSError:
             pass
         e.xattrs = xa
+        if not stat.S_ISDIR(m):
+            e.ino = (st.st_dev, st.st_ino)     # hard links of every type
         entries[rel] = e
         ns = st.st_mtime_ns
         times[rel] = "NOW" if now_ns is not None and ns >= now_ns else \
@@ -192,16 +194,56 @@ def list_tree(root, now_ns=None):
     return fmt(entries, times)
 
 
+def emit(entries, out):
+    """canon.emit, with the hardlink column for every non-directory: a
+    symlink, fifo or device can have several names too (link(2) does not
+    follow a symlink), and canonical-list.py groups regular files only."""
+    groups = {}
+    for p, e in entries.items():
+        if e.type != "d" and e.ino is not None:
+            groups.setdefault(e.ino, []).append(p)
+    multi = {p for ps in groups.values() if len(ps) > 1 for p in ps}
+    canon.emit(entries, out)        # fills the column for type "f" only
+    lines = [x + "\n" for x in out.getvalue().split("\n")[:-1]]
+    out.seek(0)
+    out.truncate()
+    first = {ino: min(ps) for ino, ps in groups.items() if len(ps) > 1}
+    keys = sorted(p for p in entries if p != b"")
+    for p, line in zip(keys, lines):
+        e = entries[p]
+        if e.type not in "fd" and p in multi:
+            line = line.rsplit("\t", 1)[0] + "\t" + canon.esc(first[e.ino]) + "\n"
+        out.write(line)
+
+
 def fmt(entries, times):
     import io
     out = io.StringIO()
-    canon.emit(entries, out)
+    emit(entries, out)
     ts = "".join("%s\t%s\n" % (canon.esc(p), times[p]) for p in sorted(times))
     return out.getvalue(), ts
 
 
+def tar_entries(path):
+    """canon.list_tar, with hard links to every non-directory kept."""
+    entries = {}
+    serial = 0
+    for p, kind, v, ti in canon.iter_tar(path):
+        if kind == "h":
+            tgt = entries.get(v)
+            if tgt is None or tgt.type == "d":
+                raise CaseError("%s: hard link %r to missing %r" % (path, p, v))
+            entries[p] = tgt
+        else:
+            if v.type != "d":
+                serial += 1
+                v.ino = ("tar", serial)
+            entries[p] = v
+    return entries
+
+
 def list_tar(path):
-    entries = canon.list_tar(path)
+    entries = tar_entries(path)
     times = {}
     with tarfile.open(path, "r:", encoding="utf-8", errors="surrogateescape") as tf:
         for ti in tf:

@@ -17,7 +17,7 @@ editing a description.
 
 What the layers hold: directories, empty, small and large (> 1 MiB) files,
 symlinks (relative, absolute, dangling, to directories), hard links within a
-layer, fifos, devices, setuid/setgid/sticky modes, owners, mtimes with
+layer to every non-directory (files, symlinks, fifos, devices), fifos, devices, setuid/setgid/sticky modes, owners, mtimes with
 nanoseconds, user.* and security.capability xattrs; across layers: files
 replacing directories and the reverse, symlinks replacing directories,
 .wh. whiteouts and .wh..wh..opq markers before and after their siblings,
@@ -177,10 +177,15 @@ class Gen:
         elif kind == "b":
             e["dev"] = self.r.choice([[7, 0], [8, 1], [259, 3]])
         elif kind == "h":
-            files = [q for q, t in layer_paths.items() if t == "f" and q != p]
-            if not files:
+            # a hard link to any non-directory of this layer: files,
+            # symlinks, fifos and devices (moby, umoci and GNU tar keep
+            # them one inode; docs/semantics.md)
+            targets = [q for q, t in layer_paths.items() if t != "d" and q != p]
+            if not targets:
                 return None
-            e = {"t": "h", "p": p, "target": self.r.choice(files)}
+            files = [q for q in targets if layer_paths[q] == "f"]
+            pool = files if files and self.r.random() < 0.6 else targets
+            e = {"t": "h", "p": p, "target": self.r.choice(pool)}
         return e
 
     def kind(self):
@@ -216,7 +221,7 @@ class Gen:
             if e is None:
                 return
             L[p] = e
-            types[p] = "f" if kind == "h" else kind
+            types[p] = types[e["target"]] if kind == "h" else kind
 
         def place():
             """A new path under an existing directory (or a new deep one)."""
@@ -327,14 +332,15 @@ class Gen:
             if e["t"] in ("wh", "opq"):
                 continue
             p = e["p"]
-            t = "f" if e["t"] == "h" else e["t"]
+            t = self.model.get(e["target"], "f") if e["t"] == "h" else e["t"]
             old = self.model.get(p)
             if old == "d" and t != "d":
                 for k in [k for k in self.model if k.startswith(p + "/")]:
                     del self.model[k]
             self.model[p] = t
             if t == "l":
-                self.targets[p] = e["target"]
+                self.targets[p] = self.targets.get(e["target"], "") \
+                    if e["t"] == "h" else e["target"]
 
     # ------------------------------------------------------------ script
     # The commands themselves: genscript.py, on a model of the merged view.
@@ -344,8 +350,11 @@ class Gen:
                          "with 'quotes' and \"dq\"", "tab\there", "#not comment"])
 
     def mode(self):
+        # special bits in four digits and in five or more (coreutils keeps
+        # a directory's setuid/setgid for the former, mode_compile)
         return self.r.choice(["0755", "0644", "4755", "2755", "1777", "0700",
-                              "0", "0600", "6711", "2775", "0444"])
+                              "0", "0600", "6711", "2775", "0444", "1755",
+                              "00755", "02755", "3755", "000700", "04755"])
 
     def inputs(self, case_inputs):
         """The host tree for copy-in: in/..."""
@@ -399,7 +408,7 @@ class Gen:
                     if e["t"] == "h" and e["target"] not in seen:
                         continue
                     kept.append(e)
-                    if e["t"] in "fh":
+                    if e["t"] not in ("d", "wh", "opq"):
                         seen.add(e["p"])
                 L = kept
             self.apply(L)

@@ -71,9 +71,12 @@ class View:
             if e["t"] == "h":
                 src = self.n.get(e["target"])
                 if src:
-                    self.put(e["p"], "f", xattrs=src["x"], ino=src["ino"])
+                    self.put(e["p"], src["t"], src.get("target"),
+                             xattrs=src["x"], ino=src["ino"])
+                    self.n[e["p"]]["lower"] = True
                 continue
             self.put(e["p"], e["t"], e.get("target"), e.get("xattrs", {}))
+            self.n[e["p"]]["lower"] = True      # a layer's: mv copies it
 
     def copy(self, src, dst, xattrs):
         """cp -R of src's subtree to dst (hard links inside kept together)."""
@@ -483,6 +486,139 @@ class Script:
         self.v.n[e[2]]["x"].discard(name)
         return argv + [name, e[0]]
 
+    # ---------------------------------------------------------- classes
+    # Sequences of a few commands for the classes of docs/semantics.md
+    # that single random commands rarely hit: each returns a list of argv
+    # lists (applied to the model as it goes) or None.
+
+    SPECIAL_MODES = ["1755", "4755", "2755", "6755", "3755", "0700", "0755",
+                     "00755", "02755", "000700", "01777", "2775"]
+
+    def link(self, src, q):
+        """The model of `ln SRC Q`: one more name of src's inode."""
+        o = self.v.n[src]
+        self.v.n[q] = {"t": o["t"], "target": o.get("target"), "x": o["x"],
+                       "ino": o["ino"]}
+
+    def copied_up_link(self):
+        """A lower non-directory copied up by a metadata change, then hard
+        linked: the new name is the copied-up inode (any type)."""
+        v = self.v
+        e = self.existing(lambda p, q: v.t(q) not in (None, "d") and
+                          v.n[q].get("lower") and v.t(p) == v.t(q),
+                          follow=False)
+        nn = self.new_name()
+        if not e or not nn:
+            return None
+        w, q = e[0], e[2]
+        s, ns = self.g.mtime()
+        up = self.r.choice([["chown", "-h", self.r.choice(["0:0", "1000:5", "1"]), w],
+                            ["touch", "-h", "-d", "@%d.%09d" % (s, ns), w]])
+        v.n[q]["x"].discard("security.capability")
+        v.n[q].pop("lower", None)
+        self.link(q, nn[1])
+        out = [up, ["ln", w, nn[0]]]
+        if self.r.random() < 0.4:       # and a name of the new one again
+            nn2 = self.new_name()
+            if nn2:
+                self.link(q, nn2[1])
+                out.append(["ln", nn[0], nn2[0]])
+        return out
+
+    def setgid_dir(self):
+        """mkdir -m with special bits, copies and new entries inside a
+        set-group-ID directory."""
+        r = self.r
+        nn = self.new_name()
+        if not nn:
+            return None
+        w, d = nn
+        self.v.put(d, "d")
+        out = [["mkdir", "-m", r.choice(["2755", "2775", "02755", "3755"]), w]]
+        for _ in range(r.randint(1, 4)):
+            k = r.random()
+            n = self.g.name()
+            q = d + "/" + n
+            if self.v.t(q) is not None:
+                continue
+            if k < 0.45:
+                out.append(["mkdir"] + (["-p"] if r.random() < 0.3 else []) +
+                           ["-m", r.choice(self.SPECIAL_MODES), w + "/" + n])
+                self.v.put(q, "d")
+            elif k < 0.6:
+                out.append(["write", "-m", r.choice(["0644", "4755", "2755"]),
+                            w + "/" + n, "x"])
+                self.v.put(q, "f")
+            elif k < 0.7:
+                out.append(["mknod", w + "/" + n, "p"])
+                self.v.put(q, "p")
+            else:
+                e = self.existing(lambda p, qq: self.v.t(qq) in ("d", "f") and
+                                  not under(qq, d) and not under(d, qq),
+                                  follow=False)
+                if not e:
+                    continue
+                opt = r.choice(["-a", "-a", "-r"])
+                out.append(["cp", opt, e[0], w + "/" + n])
+                self.v.copy(e[2], q, opt == "-a")
+        if len(out) > 1 and r.random() < 0.3:
+            sub = [k for k in self.v.children(d) if self.v.t(k) == "d"]
+            if sub:
+                out.append(["chmod", r.choice(self.SPECIAL_MODES),
+                            w + "/" + base(r.choice(sub))])
+        return out
+
+    def mv_lower_tree(self):
+        """mv of a directory with lower parts, into an existing directory
+        or to a new name, after hard links from inside it to outside."""
+        r = self.r
+        v = self.v
+        e = self.existing(lambda p, q: q != "" and v.t(q) == "d" and
+                          v.t(p) == "d" and v.n[q].get("lower"), follow=False)
+        if not e:
+            return None
+        w, D = e[0], e[2]
+        out = []
+        inside = [k for k in sorted(v.n) if k != D and under(k, D)]
+        files = [k for k in inside if v.t(k) not in (None, "d")]
+        for _ in range(r.randint(0, 2)):
+            if not files:
+                break
+            src = r.choice(files)
+            nn = self.new_name(avoid=D)
+            if not nn:
+                break
+            self.link(src, nn[1])
+            out.append(["ln", "/" + src, nn[0]])
+        if r.random() < 0.5:    # a file the script makes, linked out too
+            n = self.g.name()
+            q = D + "/" + n
+            nn = self.new_name(avoid=D)
+            if v.t(q) is None and nn:
+                v.put(q, "f")
+                out.append(["write", "/" + q, "made\n"])
+                self.link(q, nn[1])
+                out.append(["ln", "/" + q, nn[0]])
+        d = self.dest(D, base(D))
+        if not d:
+            return None
+        v.move(D, d[1])
+        out.append(["mv", w, d[0]])
+        return out
+
+    CLASSES = [("copied_up_link", 3), ("setgid_dir", 2), ("mv_lower_tree", 3)]
+
+    def sequence(self):
+        """The commands of one class sequence, or None."""
+        r = self.r
+        name = r.choices([c[0] for c in self.CLASSES], [c[1] for c in self.CLASSES])[0]
+        saved = {k: dict(o, x=set(o["x"])) for k, o in self.v.n.items()}
+        argvs = getattr(self, name)()
+        if not argvs:
+            self.v.n = saved
+            return None
+        return [{"argv": a, "heredoc": None} for a in argvs]
+
     # ---------------------------------------------------------- errors
     def error(self):
         """One command that fails, and the errno class the kernel gives."""
@@ -550,6 +686,11 @@ class Script:
     def commands(self, n, with_error):
         out = []
         for _ in range(n):
+            # now and then a sequence of one of the classes (CLASSES)
+            seq = self.sequence() if self.r.random() < 0.15 else None
+            if seq:
+                out.extend(seq)
+                continue
             c = self.command()
             if c:
                 out.append(c)

@@ -29,7 +29,9 @@ for d in stacks/*/; do
 	set -- $(ls "$d"layer* | sort -V)
 	n=$#
 	"$OVERTAR" flatten -o $c.flat.tar "$@" || { echo "FAIL: $c: flatten"; status=1; continue; }
-	python3 "$CANON" $c.flat.tar >$c.want.list
+	# lib/list_tar.py: keeps hard links to symlinks, fifos and devices (the
+	# linktypes case), as cases_vs_kernel.sh lists overtar's tars
+	python3 "$TESTS/conformance/lib/list_tar.py" $c.flat.tar >$c.want.list
 	python3 "$TESTS/cli/lib/tarcheck.py" --mtimes $c.flat.tar >$c.want.mtimes
 	k=0
 	while [ $k -lt $n ]; do

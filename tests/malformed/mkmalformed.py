@@ -98,6 +98,18 @@ def build():
     case("truncated-header.tar", ustar[:512 * 3 + 200], "error",
          "Truncated tar archive")
     case("truncated-data.tar", ustar[:2048 + 100], "error", "truncated")
+    # umoci 0.4.7 insert: the archive stops right after the last entry's
+    # data, without its padding or the end-of-archive blocks; umoci and
+    # containers-storage read it. Data cut short stays refused.
+    unpadded = ustar[:512 * 4 + 400]
+    case("unpadded-end.tar", unpadded, "ok", "size etc/hosts 400")
+    case("unpadded-end-partial.tar", unpadded + b"\0" * 50, "ok",
+         "size etc/hosts 400")
+    case("unpadded-end.tar.gz", gzip.compress(unpadded, 9, mtime=0), "ok",
+         "size etc/hosts 400")
+    case("unpadded-cut.tar.gz", gzip.compress(unpadded[:-1], 9, mtime=0),
+         "error", "Truncated tar archive")
+    case("unpadded-cut.tar", unpadded[:-1], "error", "truncated")
     bad = bytearray(ustar)
     bad[512 + 148:512 + 156] = b"0000001\0"
     case("bad-checksum.tar", bytes(bad), "error", "Damaged tar archive")
@@ -140,6 +152,8 @@ def build():
          "climbs out of the root")
     case("dotdot-inner.tar", tar_of([member("a/../../evil", b"x\n")]),
          "error", "climbs out of the root")
+    case("dotdot-inside.tar", tar_of([member("a/./../x", b"x\n")]),
+         "error", "name contains '..'")
     case("dotdot-link.tar", tar_of([
         member("etc/passwd", b"root\n"),
         member("etc/link", type_=tarfile.LNKTYPE, linkname="../etc/passwd")]),
@@ -208,6 +222,17 @@ def build():
          "ok", "mtime f -86400")
     case("nul-in-pax-path.tar", raw_pax([(b"path", b"etc/a\0b")], "x",
                                         b"x"), "ok", "file etc/a")
+    # xattr names: only a namespace, a NUL inside (issue 14, point 3)
+    case("xattr-bare-namespace.tar", raw_pax(
+        [(b"SCHILY.xattr.user.", b"v")], "f", b"x"), "error",
+        "entry 'f': invalid xattr name 'user.'")
+    case("xattr-nul-name.tar", raw_pax(
+        [(b"SCHILY.xattr.user.a\0b", b"v")], "f", b"x"), "error",
+        "Invalid pax extended attributes")
+    # one limit shared with the writer: 12 values of 64 KiB pass it
+    case("xattrs-past-total.tar", raw_pax(
+        [(b"SCHILY.xattr.user.%02d" % i, b"v" * 65536) for i in range(12)],
+        "f", b"x"), "error", "entry 'f': xattrs too large")
     case("absurd-size.tar", raw_pax([(b"size", b"9223372036854775000")],
                                     "f", b""), "error", "truncated")
     case("absurd-size.tar.gz", gzip.compress(raw_pax(

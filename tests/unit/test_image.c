@@ -282,6 +282,47 @@ static void digest_sink_sums(void **state)
 	rmdir(dir);
 }
 
+/* docker's reference rules (distribution/reference normalize.go). */
+static void ref_normalize(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "app", "docker.io/library/app:latest" },
+		{ "app:1", "docker.io/library/app:1" },
+		{ "docker.io/library/app:1", "docker.io/library/app:1" },
+		{ "docker.io/app", "docker.io/library/app:latest" },
+		{ "index.docker.io/library/app", "docker.io/library/app:latest" },
+		{ "user/app", "docker.io/user/app:latest" },
+		{ "quay.io/org/app:2", "quay.io/org/app:2" },
+		{ "localhost/app", "localhost/app:latest" },
+		{ "localhost:5000/app:3", "localhost:5000/app:3" },
+		{ "reg:5000/a/b", "reg:5000/a/b:latest" },
+		{ "app@sha256:00", "docker.io/library/app@sha256:00" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *n = image_ref_normalize(cases[i][0]);
+
+		assert_non_null(n);
+		assert_string_equal(n, cases[i][1]);
+		free(n);
+	}
+}
+
+static void names_list(void **state)
+{
+	const char *v[9] = { "a", "b", "c", "d", "e", "f", "g", "h", "i" };
+	char *s = image_names_list(v, 2);
+
+	assert_string_equal(s, "'a', 'b'");
+	free(s);
+	s = image_names_list(v, 0);
+	assert_string_equal(s, "none");
+	free(s);
+	s = image_names_list(v, 9);
+	assert_string_equal(s, "'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', ...");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +335,8 @@ int main(void)
 		cmocka_unit_test(config_edits_env_in_place),
 		cmocka_unit_test(config_edits_fields),
 		cmocka_unit_test(platform_choice),
+		cmocka_unit_test(ref_normalize),
+		cmocka_unit_test(names_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

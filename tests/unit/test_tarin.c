@@ -680,6 +680,10 @@ static void test_dotdot_rejected(void **state)
 	w_close(a);
 	load_fails(-EINVAL, "name climbs out of the root",
 		   "a/../../etc/passwd");
+	a = w_open("dotdot2.tar", USTAR, 0);
+	w_file(a, "a/../x", "x");	/* stays inside, but is refused */
+	w_close(a);
+	load_fails(-EINVAL, "name contains '..'", "a/../x");
 }
 
 static void test_root_entry_metadata(void **state)
@@ -1014,6 +1018,27 @@ static void test_whiteout_dropped_with_its_dir(void **state)
 	memfs_free(fs);
 }
 
+/* umoci repack of a directory that became a file: the file, then
+ * whiteouts under it (and deeper), hide nothing and load. */
+static void test_whiteout_under_own_file_ignored(void **state)
+{
+	struct archive *a = w_open("whunderfile.tar", PAX, 0);
+	struct memfs *fs;
+
+	w_dir(a, "etc", 0755);
+	w_file(a, "etc/apt", "file now");
+	w_file(a, "etc/apt/.wh.sources.list", "");
+	w_file(a, "etc/apt/sub/.wh.x", "");
+	w_dev(a, "etc/apt/ovl", S_IFCHR, 0, 0);	/* overlayfs spelling */
+	w_symlink(a, "l", "etc");
+	w_file(a, "l/.wh.y", "");
+	w_close(a);
+	fs = load_ok();
+	assert_content(fs, "etc/apt", "file now", 8);
+	assert_int_equal(memfs_count(fs), 4);
+	memfs_free(fs);
+}
+
 static void test_bare_whiteout_rejected(void **state)
 {
 	struct archive *a = w_open("whbare.tar", USTAR, 0);
@@ -1335,6 +1360,7 @@ int main(void)
 		cmocka_unit_test(test_opaque_marker_either_order),
 		cmocka_unit_test(test_overlayfs_spellings),
 		cmocka_unit_test(test_whiteout_and_own_file_either_order),
+		cmocka_unit_test(test_whiteout_under_own_file_ignored),
 		cmocka_unit_test(test_whiteout_and_own_dir_either_order),
 		cmocka_unit_test(test_whiteout_dropped_with_its_dir),
 		cmocka_unit_test(test_bare_whiteout_rejected),

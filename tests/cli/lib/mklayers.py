@@ -12,6 +12,9 @@ The expected results are stated, derived by hand, in the tests that use them
              L2: a/.wh..wh..opq BEFORE a/3; b/3 BEFORE b/.wh..wh..opq;
              c/.wh.x BEFORE c/x (re-added in the same layer); e/.wh.sub
              BEFORE e/sub/new (a directory re-added in the same layer).
+  linktypes  L1: hard links to a symlink (s/s2), a character device (s/c2)
+             and a fifo (s/p2), as moby's TestUntarHardlinkToSymlink and
+             GNU tar write them; L2: a file hard-linked by s/f2.
   ovlforms   whiteouts in the overlayfs spelling (what `docker save` of an
              overlay upper would hold if not converted): L1: d/{x,y}, f, g.
              L2: d/ with SCHILY.xattr.trusted.overlay.opaque=y and d/z;
@@ -42,6 +45,10 @@ def tar(path, members):
                 ti.size = len(data)
             elif kind == "h":
                 ti.type, ti.mode, ti.linkname = tarfile.LNKTYPE, 0o644, m[2]
+            elif kind == "l":
+                ti.type, ti.mode, ti.linkname = tarfile.SYMTYPE, 0o777, m[2]
+            elif kind == "p":
+                ti.type, ti.mode = tarfile.FIFOTYPE, 0o644
             elif kind == "c":
                 ti.type, ti.mode = tarfile.CHRTYPE, 0
                 ti.devmajor, ti.devminor = m[2], m[3]
@@ -65,6 +72,12 @@ CASES = {
          ("d", "b"), ("f", "b/3", b"b3\n"), ("f", "b/.wh..wh..opq", b""),
          ("d", "c"), ("f", "c/.wh.x", b""), ("f", "c/x", b"new x\n"),
          ("d", "e"), ("f", "e/.wh.sub", b""), ("d", "e/sub"), ("f", "e/sub/new", b"new\n")],
+    ],
+    "linktypes": [
+        [("d", "s"), ("l", "s/s", "target"), ("h", "s/s2", "s/s"),
+         ("c", "s/c", 1, 3), ("h", "s/c2", "s/c"),
+         ("p", "s/p"), ("h", "s/p2", "s/p")],
+        [("d", "s"), ("f", "s/f", b"f\n"), ("h", "s/f2", "s/f")],
     ],
     "ovlforms": [
         [("d", "d"), ("f", "d/x", b"x\n"), ("f", "d/y", b"y\n"),
