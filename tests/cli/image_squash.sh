@@ -2,7 +2,8 @@
 # kept layers' blobs are byte-identical and keep their descriptors, the flat
 # tree of the output is the flat tree of the input, --keep/--from/--base pick
 # the same range, --base refuses an image that does not start with it, and
-# skopeo, umoci and a docker-archive copy read the output back.
+# skopeo, umoci and a docker-archive copy read the output back; oci-archive:
+# in and out gives the manifest oci: does.
 . "$TESTS/cli/lib/common.sh"
 . "$TESTS/cli/lib/image.sh"
 need_tools skopeo umoci
@@ -90,4 +91,16 @@ diff want.list umoci.list || fail "umoci's tree differs from the flat tree"
 "$OVERTAR" flatten -o da.tar docker-archive:sq.tar && cmp want.tar da.tar || fail "docker-archive output differs"
 "$OVERTAR" squash --keep 1 -o oci:o4:sq docker-archive:sq.tar || fail "squash of a docker-archive failed"
 "$OVERTAR" flatten -o o4.tar oci:o4:sq && cmp want.tar o4.tar || fail "docker-archive in, oci out differs"
+
+# oci-archive: in and out through the format tables: the same manifest as
+# the oci: output, which skopeo reads from the archive
+tar -C img -cf img.tar . || fail "tar of the layout failed"
+"$OVERTAR" squash --keep 2 -o oci-archive:sq.oci.tar:sq oci-archive:img.tar:v1 \
+	|| fail "squash oci-archive to oci-archive failed"
+mkdir oa && tar -C oa -xf sq.oci.tar || fail "the oci-archive output is no tar"
+[ "$(manifest oa)" = "$mo" ] || fail "oci-archive squash differs from the oci: one"
+"$OVERTAR" flatten -o oa.tar oci-archive:sq.oci.tar:sq && cmp want.tar oa.tar \
+	|| fail "oci-archive output's flat tree differs"
+skopeo inspect oci-archive:sq.oci.tar:sq >oa.json || fail "skopeo inspect of the oci-archive failed"
+[ "$(json oa.json 'len(j["Layers"])')" = 3 ] || fail "skopeo sees not 3 layers in the oci-archive"
 exit 0
