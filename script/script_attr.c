@@ -140,6 +140,19 @@ static bool numeric(const char *s)
 	return true;
 }
 
+/*
+ * A lookup of spec that failed with rc is an error to report: a file
+ * that cannot be read, unless spec is a number and the file is not one
+ * glibc could read either (a directory, an I/O error): nss_files then
+ * finds no such name and parse_user_spec takes the number, as the kernel
+ * oracle's chown does. Over 64 MiB stays an error: a name "0" could be in
+ * it. Never does a name fall back to root.
+ */
+static bool db_failed(const char *spec, int rc)
+{
+	return rc && rc != -ENOENT && (rc == -EFBIG || !numeric(spec));
+}
+
 /* A passwd or group file that cannot be read: the file and why. */
 static int db_error(struct script_ctx *c, const char *file, int rc)
 {
@@ -167,7 +180,7 @@ static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
 		sa->mask |= VFS_SET_UID;
 		rc = lookup_id(c->env->fs, "/etc/passwd", spec, &uid, &login);
 		named = !rc;
-		if (rc && rc != -ENOENT)
+		if (db_failed(spec, rc))
 			rc = db_error(c, "/etc/passwd", rc);
 		else if (!named && numeric(spec) && !(rc = 0))
 			uid = strtoul(spec, NULL, 10);
@@ -178,7 +191,7 @@ static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
 	if (!rc && colon && *colon) {
 		sa->mask |= VFS_SET_GID;
 		rc = lookup_id(c->env->fs, "/etc/group", colon, &gid, NULL);
-		if (rc && rc != -ENOENT) {
+		if (db_failed(colon, rc)) {
 			rc = db_error(c, "/etc/group", rc);
 		} else if (rc) {
 			rc = 0;
