@@ -31,6 +31,7 @@ enum build_long_opt {
 static const struct option build_opts[] = {
 	{ "file", required_argument, NULL, 'f' },
 	{ "expression", required_argument, NULL, 'e' },
+	{ "define", required_argument, NULL, 'D' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "compress", required_argument, NULL, 'z' },
 	{ "emit", required_argument, NULL, OPT_EMIT },
@@ -49,6 +50,8 @@ struct build_script {
 struct build_args {
 	struct build_script *scripts;
 	size_t nscripts;
+	const char **defines;	/* -D NAME=VALUE, in order */
+	size_t ndefines;
 	const char *out;
 	enum sink_comp comp;
 	bool comp_given;
@@ -119,7 +122,9 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 {
 	struct script_env env = { .fs = ovl_vfs(ovl), .now = a->now,
 				  .clamp = a->clamp,
-				  .spool_dir = a->lo.spool_dir };
+				  .spool_dir = a->lo.spool_dir,
+				  .defines = a->defines,
+				  .ndefines = a->ndefines };
 	int rc = 0;
 
 	for (size_t i = 0; !rc && i < a->nscripts; i++) {
@@ -144,6 +149,7 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 		free(dir);
 		free(text);
 	}
+	script_env_release(&env);
 	return rc;
 }
 
@@ -172,6 +178,37 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 	return cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
 }
 
+/*
+ * Whether path is a readable text file, not a layer: none of the
+ * compression magics a layer may start with, and no NUL in its first
+ * block (a tar header always has some).
+ */
+static bool looks_like_script(const char *path)
+{
+	static const char *const magic[] = {
+		"\x1f\x8b", "\x28\xb5\x2f\xfd", "\xfd" "7zXZ", "BZh",
+	};
+	unsigned char buf[512];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0 || memchr(buf, '\0', (size_t)n))
+		return false;
+	for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if ((size_t)n >= strlen(magic[i]) &&
+		    !memcmp(buf, magic[i], strlen(magic[i])))
+			return false;
+	return true;
+}
+
 /* The options; a usage error returns CMD_USAGE after printing. */
 static int parse_args(int argc, char **argv, struct build_args *a)
 {
@@ -181,8 +218,17 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:e:o:z:h", build_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:e:o:z:D:h", build_opts,
+				NULL)) != -1) {
+		size_t nlen;
+
 		switch (c) {
+		case 'D':
+			if (!script_is_assignment(optarg, &nlen))
+				return cmd_usage("build", "-D takes NAME=VALUE, "
+						 "not '%s'", optarg);
+			a->defines[a->ndefines++] = optarg;
+			break;
 		case 'f':
 		case 'e':
 			a->scripts[a->nscripts].is_file = c == 'f';
@@ -222,6 +268,12 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 				return rc;
 		}
 	}
+	if (optind < argc && looks_like_script(argv[optind]))
+		return cmd_usage("build", "'%s' is a script, not a layer: give "
+				 "it with -f '%s'", argv[optind], argv[optind]);
+	if (!a->nscripts)
+		return cmd_usage("build", "no script given: -f SCRIPT or "
+				 "-e COMMAND");
 	if (optind >= argc)
 		return cmd_usage("build", "no layers given");
 	if (!a->clamp && sde) {
@@ -244,8 +296,12 @@ int cmd_build(int argc, char **argv)
 
 	err_clear(&e);
 	a.scripts = calloc((size_t)argc, sizeof(*a.scripts));
-	if (!a.scripts)
+	a.defines = calloc((size_t)argc, sizeof(*a.defines));
+	if (!a.scripts || !a.defines) {
+		free(a.scripts);
+		free(a.defines);
 		return cmd_fail("out of memory");
+	}
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		goto out;
@@ -284,5 +340,6 @@ out:
 	cmd_drop_stack(ovl);
 	image_free(a.image);
 	free(a.scripts);
+	free(a.defines);
 	return rc;
 }

@@ -14,15 +14,6 @@
 #include "script/script_cmds.h"
 #include "layers/memfs.h"
 
-static int opt_mode(struct script_ctx *c, mode_t dflt, mode_t *out)
-{
-	*out = dflt;
-	if (script_opt(c, 'm') && script_parse_mode(c->val['m' - 'a'], out))
-		return script_failf(c, NULL, -EINVAL, "invalid mode '%s'",
-				    c->val['m' - 'a']);
-	return 0;
-}
-
 /*
  * Creates path with mode; with -m and special bits, chmods after, as
  * mkdir(1) and mknod(1) do since mkdir(2) and mknod(2) may drop them.
@@ -96,7 +87,8 @@ static int mkdir_p(struct script_ctx *c, const char *path, mode_t mode)
 int script_mkdir(struct script_ctx *c)
 {
 	mode_t mode;
-	int rc = opt_mode(c, 0755, &mode);
+	/* a symbolic -m starts from a=rwx, as mkdir.c's mode_adjust does */
+	int rc = script_opt_mode(c, 0777, true, 0755, &mode);
 
 	for (size_t i = 0; !rc && i < c->nargs; i++) {
 		struct vfs_create d = { .mode = S_IFDIR | mode };
@@ -120,7 +112,7 @@ static int put_text(struct script_ctx *c, bool append)
 	struct vfs_attr a;
 	bool created;
 	mode_t mode;
-	int rc = opt_mode(c, 0644, &mode);
+	int rc = script_opt_mode(c, 0666, false, 0644, &mode);
 
 	if (rc || (!c->input && c->nargs != 2) || (c->input && c->nargs != 1))
 		return rc ? rc : script_failf(c, NULL, -EINVAL, "usage: %s",
@@ -191,7 +183,8 @@ int script_mknod(struct script_ctx *c)
 	const char *type = c->nargs > 1 ? c->args[1] : "";
 	unsigned long maj, min;
 	mode_t mode;
-	int rc = opt_mode(c, 0644, &mode);
+	/* from a=rw, as mknod.c's mode_adjust starts */
+	int rc = script_opt_mode(c, 0666, false, 0644, &mode);
 
 	if (rc)
 		return rc;
