@@ -3,6 +3,7 @@
  */
 #include "base/suggest.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,11 @@ char *suggest_names(const char *word, const char *const *names, size_t n,
 	for (size_t i = 0; i < n && len < size; i++) {
 		int k;
 
-		if (suggest_distance(word, names[i]) != best)
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(names[j], names[i]);
+		if (seen || suggest_distance(word, names[i]) != best)
 			continue;
 		k = snprintf(buf + len, size - len, "%s'%s'", len ? " or " : "",
 			     names[i]);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "cmd/cmd.h"
 
 static const struct cmd_struct commands[] = {
@@ -127,6 +128,22 @@ int cmd_help(int argc, char **argv)
 	return cmd_finish_stdout();
 }
 
+/* "unknown command", and the closest ones by edit distance, as git says. */
+static int unknown_command(const char *name)
+{
+	const size_t n = sizeof(commands) / sizeof(commands[0]);
+	const char *names[sizeof(commands) / sizeof(commands[0])];
+	char near[256];
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = commands[i].name;
+	suggest_names(name, names, n, near, sizeof(near));
+	fprintf(stderr, "overtar: unknown command '%s'%s%s%s (see 'overtar "
+		"--help')\n", name, near[0] ? "; did you mean " : "", near,
+		near[0] ? "?" : "");
+	return CMD_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd_struct *c;
@@ -144,11 +161,8 @@ int main(int argc, char **argv)
 		return cmd_finish_stdout();
 	}
 	c = cmd_find(argv[1]);
-	if (!c) {
-		fprintf(stderr, "overtar: unknown command '%s' (see 'overtar "
-			"--help')\n", argv[1]);
-		return CMD_USAGE;
-	}
+	if (!c)
+		return unknown_command(argv[1]);
 	cmd_signals();
 	return c->fn(argc - 1, argv + 1);
 }

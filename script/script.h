@@ -112,8 +112,8 @@ struct script_env {
 	struct timespec now;		/* stamped on what changes */
 	bool clamp;			/* clamp explicit times to now */
 	const char *spool_dir;		/* for copy-in content */
-	/* -D NAME=VALUE, ndefines of them: win over vars (a later one
-	 * over an earlier) */
+	/* -D NAME=VALUE, ndefines of them: win over the image's Env (a
+	 * later one over an earlier); an env command wins over both */
 	const char *const *defines;
 	size_t ndefines;
 	/* The image config's Env, filled by the caller before the first

@@ -204,6 +204,7 @@ static int put_entry(struct extract *x, struct archive_entry *ae,
 		return rc;
 	}
 	if (!rc && S_ISLNK(vc.mode)) {
+		vc.mode = S_IFLNK | 0777;	/* symlink(2) makes them so */
 		vc.target = archive_entry_symlink(ae);
 		vc.target_len = vc.target ? strlen(vc.target) : 0;
 	}

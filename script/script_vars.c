@@ -1,10 +1,10 @@
 /*
  * script_vars: the variables ${NAME} expands to, and the `env` command.
- * Values come from -D NAME=VALUE first (a later -D over an earlier one),
- * then from the image config's Env as the script's `env` commands have
- * changed it, as a Dockerfile's ENV is seen by the lines after it
- * (Dockerfile reference, "Environment replacement"). Each `env` also
- * becomes a config edit, for build to write into the image's Env.
+ * A value comes from the script's latest `env NAME=...` (as a Dockerfile's
+ * ENV is seen by the lines after it: Dockerfile reference, "Environment
+ * replacement"), else from -D NAME=VALUE (a later -D over an earlier
+ * one), else from the image config's Env. Each `env` also becomes a
+ * config edit, for build to write into the image's Env.
  */
 #include "script/script_impl.h"
 
@@ -105,6 +105,17 @@ int script_var_lookup(void *ctx, const char *name, size_t len,
 {
 	const struct script_env *env = ctx;
 
+	/* the script's own env commands first: the latest one */
+	for (size_t i = env->edits.n; i-- > 0;) {
+		const struct script_edit *ed = &env->edits.v[i];
+
+		if (ed->kind == SCRIPT_EDIT_ENV && strlen(ed->key) == len &&
+		    !memcmp(ed->key, name, len)) {
+			*val = ed->value;
+			*vlen = strlen(*val);
+			return 0;
+		}
+	}
 	for (size_t i = env->ndefines; i-- > 0;) {
 		const char *d = env->defines[i];
 

@@ -910,7 +910,7 @@ static void test_globs(void **state)
 		 "t.ots:1: mkdir: invalid mode 'u*'");
 }
 
-/* -D wins; the image's Env; env changes what later lines see. */
+/* -D wins over the image's Env; env over both, for the lines after it. */
 static void test_variables(void **state)
 {
 	struct fx *f = *state;
@@ -921,10 +921,12 @@ static void test_variables(void **state)
 	assert_int_equal(script_envlist_put(&f->env.vars, "WHO=image"), 0);
 	f->env.defines = defs;
 	f->env.ndefines = 2;
-	RUN_OK(f, "env PATH=${PATH}:/opt/bin NEW=1\nwrite p \"${PATH} ${NEW}\"\n"
+	RUN_OK(f, "write w0 ${WHO}\n"
+		  "env PATH=${PATH}:/opt/bin NEW=1\nwrite p \"${PATH} ${NEW}\"\n"
 		  "env WHO=script\nwrite w ${WHO}\nwrite s 'a$b${c}'");
+	fx_assert_content(f->fs, "w0", "cli2");
 	fx_assert_content(f->fs, "p", "/usr/bin:/bin:/opt/bin 1");
-	fx_assert_content(f->fs, "w", "cli2");
+	fx_assert_content(f->fs, "w", "script");
 	fx_assert_content(f->fs, "s", "a$b${c}");
 	assert_string_equal(script_envlist_get(&f->env.vars, "PATH", 4),
 			    "/usr/bin:/bin:/opt/bin");
@@ -932,7 +934,7 @@ static void test_variables(void **state)
 	assert_string_equal(f->env.vars.v[1], "WHO=script");
 	assert_int_equal(f->env.edits.n, 3);
 	assert_string_equal(f->env.edits.v[0].key, "PATH");
-	assert_int_equal(f->env.edits.v[0].lineno, 1);
+	assert_int_equal(f->env.edits.v[0].lineno, 2);
 	assert_string_equal(f->env.edits.v[2].value, "script");
 	RUN_FAIL(f, "write x ${NOPE}", -EINVAL,
 		 "t.ots:1: undefined variable 'NOPE'");
