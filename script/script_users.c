@@ -123,7 +123,7 @@ static void load_defs(struct script_ctx *c, struct defs *d)
 	def_days(ld, "PASS_MAX_DAYS", d->pass_max, sizeof(d->pass_max));
 	def_days(ld, "PASS_WARN_AGE", d->pass_warn, sizeof(d->pass_warn));
 	if (!du || !def_get(du, "SHELL", '=', d->shell, sizeof(d->shell)))
-		strcpy(d->shell, "/bin/sh");
+		strcpy(d->shell, "/bin/bash");	/* useradd.c's def_shell */
 	if (!du || !def_get(du, "HOME", '=', d->home, sizeof(d->home)))
 		strcpy(d->home, "/home");
 	if (!du || !def_get(du, "SKEL", '=', d->skel, sizeof(d->skel)))
@@ -339,8 +339,8 @@ static int put_group(struct script_ctx *c, struct db *db, const char *name,
 	char line[128];
 	int rc;
 
-	snprintf(line, sizeof(line), "%s:%s:%lu:", name,
-		 db[GSHADOW].text ? "x" : "!", gid);
+	/* "x" with or without a gshadow file, as groupadd writes it */
+	snprintf(line, sizeof(line), "%s:x:%lu:", name, gid);
 	rc = db_append(c, &db[GROUP], line);
 	snprintf(line, sizeof(line), "%s:!::", name);
 	if (!rc && db[GSHADOW].text)
@@ -466,10 +466,16 @@ static int put_user(struct script_ctx *c, struct db *db, struct defs *df,
 	rc = db_append(c, &db[PASSWD], line);
 	free(line);
 	/* lastchg in days, from the build's time (shadow honours
-	 * SOURCE_DATE_EPOCH there too); "!": no password, locked */
+	 * SOURCE_DATE_EPOCH there too), empty for day 0 ("better disable
+	 * aging than requiring a password change", useradd.c); "!": no
+	 * password, locked */
 	if (!rc && db[SHADOW].text) {
-		if (asprintf(&line, "%s:!:%lld:%s:%s:%s:::", name,
-			     (long long)(c->env->now.tv_sec / 86400),
+		long long day = (long long)(c->env->now.tv_sec / 86400);
+		char days[24] = "";
+
+		if (day > 0)
+			snprintf(days, sizeof(days), "%lld", day);
+		if (asprintf(&line, "%s:!:%s:%s:%s:%s:::", name, days,
 			     df->pass_min, df->pass_max, df->pass_warn) < 0)
 			return -ENOMEM;
 		rc = db_append(c, &db[SHADOW], line);

@@ -91,7 +91,7 @@ svc:!:1001:1001::/home/svc:/bin/sh
 WANT
 same_listing passwd.want passwd.got "useradd, append-line, replace, delete-lines"
 tar -xOf out.tar etc/group >group.got || fail "no etc/group"
-printf 'root:x:0:\napp:x:1000:\nsvc:!:1001:\n' >group.want
+printf 'root:x:0:\napp:x:1000:\nsvc:x:1001:\n' >group.want
 same_listing group.want group.got "useradd's user group"
 
 # An archive entry may not leave its destination: through '..' or through

@@ -993,13 +993,14 @@ static void test_users(void **state)
 			  "root:x:0:0:root:/root:/bin/sh\n"
 			  "app:x:1000:1001::/home/app:/bin/sh\n"
 			  "svc:x:2000:3001::/home/svc:/bin/bash\n"
-			  "b:x:10:3000::/srv/b:/bin/sh\n");
+			  "b:x:10:3000::/srv/b:/bin/bash\n");
 	fx_assert_content(f->fs, "etc/group",
 			  "root:x:0:\napp:x:1001:\nstaff:x:50:svc\n"
 			  "web:x:2000:svc\nops:x:3000:\nsvc:x:3001:\n");
-	/* lastchg: the build's time (5000 s) in days */
+	/* lastchg: the build's day; 5000 s is day 0, left empty, as useradd
+	 * -P on the same files leaves it */
 	fx_assert_content(f->fs, "etc/shadow", "root:*:1::::::\n"
-			  "svc:!:0:0:99999:7:::\nb:!:0:0:99999:7:::\n");
+			  "svc:!::0:99999:7:::\nb:!::0:99999:7:::\n");
 	fx_assert_content(f->fs, "etc/gshadow", "root:*::\nweb:!::svc\n"
 			  "ops:!::\nsvc:!::\n");
 	assert_int_equal(st(f, "home/svc").mode, S_IFDIR | 0755);
