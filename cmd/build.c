@@ -45,6 +45,7 @@ static const struct option build_opts[] = {
 struct build_script {
 	bool is_file;
 	const char *arg;
+	char digest[72];	/* -f: "sha256:HEX" of the text run */
 };
 
 struct build_args {
@@ -129,6 +130,7 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 
 	for (size_t i = 0; !rc && i < a->nscripts; i++) {
 		const struct build_script *s = &a->scripts[i];
+		unsigned char sum[IMAGE_SHA256_LEN];
 		char *text = NULL, *dir = NULL;
 		size_t len = 0;
 
@@ -143,6 +145,9 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 			err_file(e, "script", s->arg);
 			break;
 		}
+		/* the history names what ran, by its hash */
+		image_sha256(text, len, sum);
+		image_digest_str(sum, a->scripts[i].digest);
 		dir = strdup(s->arg);
 		rc = dir ? script_run(&env, s->arg, text, len, dirname(dir), e)
 			 : -ENOMEM;
@@ -153,19 +158,64 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 	return rc;
 }
 
+/* A word of the history line, quoted as a shell would need it. */
+static int put_word(FILE *f, const char *w)
+{
+	if (*w && !w[strcspn(w, " \t\n'\"\\$`*?[]#~;&|<>(){}!")])
+		return fputs(w, f);
+	fputc('\'', f);
+	for (; *w; w++)
+		if (*w == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*w, f);
+	return fputc('\'', f);
+}
+
+/*
+ * What made the layer, for the image history's created_by: the command
+ * with each script, a file by its name and the sha256 of what ran
+ * ("overtar build -f edit.ots (sha256:...)"), an expression as given.
+ * -D values stay out: they may be secrets. A new string; NULL on ENOMEM.
+ */
+static char *created_by(const struct build_args *a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fputs("overtar build", f);
+	for (size_t i = 0; i < a->nscripts; i++) {
+		fputs(a->scripts[i].is_file ? " -f " : " -e ", f);
+		put_word(f, a->scripts[i].arg);
+		if (a->scripts[i].is_file)
+			fprintf(f, " (%s)", a->scripts[i].digest);
+	}
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /* Writes the result, flat or as a layer, and commits it. */
 static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 {
+	char *by = created_by(a);
 	struct cmd_out_opts oo = {
 		.path = a->out, .comp_given = a->comp_given, .comp = a->comp,
 		.base = a->image, .append = a->emit_layer,
-		.created = a->now, .created_by = "overtar build",
+		.created = a->now, .created_by = by,
 	};
 	struct cmd_output out;
-	int rc = cmd_output_open("build", &oo, &out);
+	int rc = by ? cmd_output_open("build", &oo, &out) : -ENOMEM;
 
-	if (rc)
-		return rc;
+	if (rc) {
+		free(by);
+		return rc == -ENOMEM ? cmd_fail("out of memory") : rc;
+	}
 	if (a->emit_layer)
 		rc = export_layer(ovl_layer(ovl, ovl_nlayers(ovl)), a->wh,
 				  a->now, out.t, e);
@@ -173,9 +223,12 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 		rc = export_flat(ovl_vfs(ovl), out.t, e);
 	if (rc) {
 		cmd_output_abort(&out);
+		free(by);
 		return cmd_report(e);
 	}
-	return cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
+	rc = cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
+	free(by);
+	return rc;
 }
 
 /*

@@ -379,6 +379,11 @@ static int expand_words(struct script_ctx *c, struct script_line *l,
 			rc = w ? push_word(c, w, l->lens[i]) : -ENOMEM;
 			continue;
 		}
+		/* the image is not where copy-in's HOSTPATH is */
+		if (i == first && !strcmp(c->cmd->name, "copy-in"))
+			return script_failf(c, l->argv[i], -EINVAL, "a pattern "
+					    "in HOSTPATH would be expanded against "
+					    "the image: quote it");
 		rc = script_glob(c->env->fs, l->pats[i], &ns);
 		if (!rc && !ns.n && !quiet)
 			rc = script_failf(c, l->argv[i], -ENOENT, "no match");

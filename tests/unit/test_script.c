@@ -905,6 +905,8 @@ static void test_globs(void **state)
 	assert_true(exists(f, "d/*"));
 	RUN_FAIL(f, "\nrm -r /etc/*.conf", -ENOENT,
 		 "t.ots:2: rm: /etc/*.conf: no match");
+	RUN_FAIL(f, "copy-in d* /x", -EINVAL, "t.ots:1: copy-in: d*: a pattern "
+		 "in HOSTPATH would be expanded against the image: quote it");
 	/* option values are not patterns */
 	RUN_FAIL(f, "mkdir -m 'u*' q", -EINVAL,
 		 "t.ots:1: mkdir: invalid mode 'u*'");
