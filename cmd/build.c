@@ -20,7 +20,6 @@
 #include "image/image.h"
 #include "layers/memfs.h"
 #include "layers/sink.h"
-#include "layers/tarout.h"
 
 enum build_long_opt {
 	OPT_EMIT = 256,
@@ -63,31 +62,6 @@ struct build_args {
 	bool clamp;
 	struct image *image;	/* the input image, if any */
 };
-
-/* "SECONDS" or "SECONDS.FRACTION", as SOURCE_DATE_EPOCH. */
-static int parse_epoch(const char *s, struct timespec *ts)
-{
-	char *end;
-	long long v;
-	long ns = 0;
-	int digits = 0;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || v < 0)
-		return -EINVAL;
-	if (*end == '.')
-		for (end++; *end >= '0' && *end <= '9'; end++)
-			if (digits++ < 9)
-				ns = ns * 10 + (*end - '0');
-	while (digits && digits++ < 9)
-		ns *= 10;
-	if (*end)
-		return -EINVAL;
-	ts->tv_sec = (time_t)v;
-	ts->tv_nsec = ns;
-	return 0;
-}
 
 /* Reads a whole script file; caller frees *text. */
 static int read_file(const char *path, char **text, size_t *len)
@@ -218,9 +192,9 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 	}
 	if (a->emit_layer)
 		rc = export_layer(ovl_layer(ovl, ovl_nlayers(ovl)), a->wh,
-				  a->now, out.t, e);
+				  a->now, out.w, e);
 	else
-		rc = export_flat(ovl_vfs(ovl), out.t, e);
+		rc = export_flat(ovl_vfs(ovl), out.w, e);
 	if (rc) {
 		cmd_output_abort(&out);
 		free(by);
@@ -267,7 +241,6 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 {
 	bool done;
 	int rc;
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	int c;
 
 	opterr = 0;
@@ -310,7 +283,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 						      : EXPORT_WH_OCI;
 			break;
 		case OPT_MTIME:
-			if (parse_epoch(optarg, &a->now))
+			if (cmd_parse_epoch(optarg, &a->now))
 				return cmd_usage("build", "--mtime takes seconds "
 						 "since the epoch, not '%s'", optarg);
 			a->clamp = true;
@@ -329,14 +302,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 				 "-e COMMAND");
 	if (optind >= argc)
 		return cmd_usage("build", "no layers given");
-	if (!a->clamp && sde) {
-		if (parse_epoch(sde, &a->now))
-			return cmd_usage("build", "SOURCE_DATE_EPOCH is not "
-					 "seconds since the epoch: '%s'", sde);
-		a->clamp = true;
-	}
+	/* --mtime wins over SOURCE_DATE_EPOCH, which wins over the clock */
 	if (!a->clamp)
-		clock_gettime(CLOCK_REALTIME, &a->now);
+		return cmd_source_date_epoch("build", &a->now, &a->clamp);
 	return CMD_OK;
 }
 

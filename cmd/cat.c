@@ -97,7 +97,5 @@ int cmd_cat(int argc, char **argv)
 		if (cat_one(ovl_vfs(st.ovl), sa.paths[i]) != CMD_OK)
 			rc = CMD_FAIL;
 	show_stack_release(&st);
-	if (cmd_finish_stdout())
-		return CMD_FAIL;
-	return rc;
+	return rc;	/* main checks stdout */
 }

@@ -2,7 +2,25 @@
  * cmd: the command-line front ends. Each command is cmd/NAME.c with
  * int cmd_NAME(int argc, char **argv), listed once in cmd/main.c's table.
  * This is the only place that prints: errors are formatted once from the
- * struct err the engine filled in.
+ * struct err the engine filled in. A command returns its exit status
+ * (CMD_*); main then checks stdout once (fflush, ferror, fclose, as git's
+ * run_builtin does), so a command prints to stdout and never checks or
+ * closes it itself. Where the tree goes is cmd/output.c's table of
+ * outputs; the stack of layers comes from cmd_load_stack.
+ *
+ * Adding a command (git's builtin.h keeps the same list):
+ *  1. cmd/NAME.c with int cmd_NAME(int argc, char **argv), declared
+ *     below; it parses its own options (getopt_long, long-only options
+ *     as named enum ids), returns CMD_OK, CMD_FAIL or CMD_USAGE, and
+ *     prints errors only through cmd_report, cmd_fail or cmd_usage.
+ *  2. One row in cmd/main.c's commands[]: name, function, summary and
+ *     the usage text that lists every option the command takes.
+ *  3. Layers are loaded with cmd_load_stack (the options every loading
+ *     command shares come from cmd_layer_opts); outputs are opened
+ *     through cmd/output.c's table, never by hand.
+ *  4. man/overtar.1 gets a section with the same options; README.md
+ *     a line; tests/cli/NAME_*.sh the behaviour, its errors and their
+ *     exact exit statuses.
  */
 #ifndef OVERTAR_CMD_H
 #define OVERTAR_CMD_H
@@ -16,11 +34,13 @@
 #include "layers/sink.h"
 
 struct dirout;
+struct entry_writer;
 struct image;
 struct image_writer;
 struct memfs;
 struct ovl;
 struct tarin_src;
+struct tarout;
 
 struct cmd_struct {
 	const char *name;
@@ -71,6 +91,8 @@ struct cmd_layer_opts {
 	struct timespec now;	/* what mutations stamp; 0: the clock */
 	/* non-NULL: set to the last image argument (image_free), or NULL */
 	struct image **image;
+	/* non-NULL: set to each layer's name (cmd_inputs_names) */
+	char ***names;
 };
 
 /*
@@ -91,6 +113,16 @@ struct cmd_inputs {
  */
 int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
 		      struct err *e);
+/*
+ * The name of each of in's layers, as the inspection commands print it:
+ * its argument, or for an image of several layers the layer's name there
+ * ("oci:DIR layer 2"). Returns 0 and *out (in->nsrcs strings,
+ * cmd_names_free), or -ENOMEM.
+ */
+int cmd_inputs_names(char **args, size_t n, const struct cmd_inputs *in,
+		     char ***out);
+/* Frees names[0..n) and names. NULL is ignored. */
+void cmd_names_free(char **names, size_t n);
 /*
  * Frees in; when keep is not NULL it gets the last image (or NULL) and
  * the caller frees that with image_free.
@@ -151,12 +183,18 @@ void cmd_drop_stack(struct ovl *ovl);
 int cmd_parse_comp(const char *s, enum sink_comp *out);
 
 /*
- * Opens the output sink: path, or stdout when path is NULL (refused when
- * stdout is a terminal). Compression: *comp if explicit, else from the
- * name. Returns 0 and *out, or CMD_FAIL/CMD_USAGE after printing.
+ * Parses "SECONDS" or "SECONDS.FRACTION" (nanoseconds kept, more digits
+ * dropped), as --mtime and SOURCE_DATE_EPOCH take them. Returns 0 and
+ * *ts, or -EINVAL.
  */
-int cmd_open_output(const char *cmd, const char *path, bool comp_given,
-		    enum sink_comp comp, struct sink **out);
+int cmd_parse_epoch(const char *s, struct timespec *ts);
+/*
+ * The time SOURCE_DATE_EPOCH names (reproducible-builds.org), the one
+ * parser of it: *set true and *ts when it is set, else *set false and
+ * the current time. Returns CMD_OK, or CMD_USAGE after printing when it
+ * is set to anything but cmd_parse_epoch's form (the empty string too).
+ */
+int cmd_source_date_epoch(const char *cmd, struct timespec *ts, bool *set);
 
 /* Where the tree goes (cmd/output.c). */
 struct cmd_out_opts {
@@ -170,17 +208,27 @@ struct cmd_out_opts {
 	const char *created_by;	/* its history entry */
 };
 
-/* An open output; t takes the entries. */
+struct cmd_output_kind;
+
+/*
+ * An open output; w takes the entries (core/export.h writes to it). The
+ * other fields belong to cmd/output.c: the kind of output (one row of its
+ * table) and what that kind opened.
+ */
 struct cmd_output {
-	struct tarout *t;
-	struct sink *sink;
-	struct image_writer *iw;
-	struct dirout *dir;
+	struct entry_writer *w;
+	const struct cmd_output_kind *kind;
+	struct tarout *t;	/* a tar file, stdout, an image's new layer */
+	struct sink *sink;	/* a tar file or stdout */
+	struct image_writer *iw;	/* oci:, docker-archive: */
+	struct dirout *dir;	/* dir: */
 };
 
 /*
- * Opens the output o->path names. Returns CMD_OK, or CMD_FAIL/CMD_USAGE
- * after printing.
+ * Opens the output o->path names, the kind chosen by its prefix in one
+ * place (cmd/output.c's table: oci:, docker-archive:, dir:, else a tar
+ * file). Returns CMD_OK, or CMD_FAIL/CMD_USAGE after printing (then
+ * nothing is left open).
  */
 int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
 		    struct cmd_output *out);
@@ -192,8 +240,5 @@ int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
 int cmd_output_commit(struct cmd_output *out, struct err *e);
 /* Removes what was written. */
 void cmd_output_abort(struct cmd_output *out);
-
-/* Checks stdout with fflush/ferror/fclose before exit 0 (git). */
-int cmd_finish_stdout(void);
 
 #endif

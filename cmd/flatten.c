@@ -14,7 +14,6 @@
 #include "core/ovl.h"
 #include "image/image.h"
 #include "layers/sink.h"
-#include "layers/tarout.h"
 
 static const struct option flatten_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -26,7 +25,7 @@ static const struct option flatten_opts[] = {
 /* Writes the merged tree of ovl to out and commits it. */
 static int write_flat(struct ovl *ovl, struct cmd_output *out, struct err *e)
 {
-	int rc = export_flat(ovl_vfs(ovl), out->t, e);
+	int rc = export_flat(ovl_vfs(ovl), out->w, e);
 
 	if (rc) {
 		cmd_output_abort(out);
@@ -35,25 +34,9 @@ static int write_flat(struct ovl *ovl, struct cmd_output *out, struct err *e)
 	return cmd_output_commit(out, e);
 }
 
-/* An image's "created": SOURCE_DATE_EPOCH when set, else now. */
-static struct timespec created_time(void)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	struct timespec ts = { 0 };
-	char *end;
-
-	if (sde && *sde) {
-		ts.tv_sec = (time_t)strtoll(sde, &end, 10);
-		if (!*end || *end == '.')
-			return ts;
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts;
-}
-
 int cmd_flatten(int argc, char **argv)
 {
-	bool done;
+	bool done, sde;
 	struct cmd_layer_opts lo = { 0 };
 	struct cmd_out_opts oo = { .created_by = "overtar flatten" };
 	struct cmd_output out;
@@ -83,13 +66,16 @@ int cmd_flatten(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cmd_usage("flatten", "no layers given");
+	/* an image's "created" */
+	rc = cmd_source_date_epoch("flatten", &oo.created, &sde);
+	if (rc)
+		return rc;
 	lo.image = &img;
 	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &lo, &ovl,
 			    &e);
 	if (rc)
 		return cmd_report(&e);
 	oo.base = img;
-	oo.created = created_time();
 	rc = cmd_output_open("flatten", &oo, &out);
 	if (!rc && write_flat(ovl, &out, &e))
 		rc = cmd_report(&e);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 #include "image/image.h"
@@ -48,6 +49,43 @@ int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
 	if (rc)
 		cmd_inputs_release(in, NULL);
 	return rc;
+}
+
+int cmd_inputs_names(char **args, size_t n, const struct cmd_inputs *in,
+		     char ***out)
+{
+	char **names = calloc(in->nsrcs + 1, sizeof(*names));
+	size_t k = 0, j = 0;
+
+	*out = NULL;
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct image *img;
+
+		if (!image_is_spec(args[i])) {
+			names[k++] = strdup(args[i]);
+			continue;
+		}
+		img = in->imgs[j++];
+		for (size_t l = 0; l < img->nlayers; l++)
+			names[k++] = strdup(img->nlayers == 1 ? args[i]
+					    : img->layers[l].name);
+	}
+	for (size_t i = 0; i < k; i++)
+		if (!names[i]) {
+			cmd_names_free(names, k);
+			return -ENOMEM;
+		}
+	*out = names;
+	return 0;
+}
+
+void cmd_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 void cmd_inputs_release(struct cmd_inputs *in, struct image **keep)

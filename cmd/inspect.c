@@ -342,9 +342,7 @@ int cmd_inspect(int argc, char **argv)
 			print_json(&in, &r);
 		else if (!in.layer)
 			print_text(&in, &r);
-		rc = cmd_finish_stdout();
-		if (!rc)
-			rc = check_rules(&in.rules, &r);
+		rc = check_rules(&in.rules, &r);	/* main checks stdout */
 	}
 	inspect_report_release(&r);
 	show_stack_release(&st);

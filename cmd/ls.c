@@ -355,7 +355,5 @@ int cmd_ls(int argc, char **argv)
 		rc = run(&ls, root, 1);
 	inspect_links_free(ls.links);
 	show_stack_release(&st);
-	if (cmd_finish_stdout())
-		return CMD_FAIL;
-	return rc;
+	return rc;	/* main checks stdout */
 }

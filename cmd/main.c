@@ -2,6 +2,7 @@
  * main: overtar's entry point and its one table of commands (git.c's
  * struct cmd_struct).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,7 +118,7 @@ int cmd_help(int argc, char **argv)
 
 	if (argc < 2) {
 		general_usage(stdout);
-		return cmd_finish_stdout();
+		return CMD_OK;
 	}
 	if (argc > 2)
 		return cmd_usage("help", "too many arguments");
@@ -125,7 +126,24 @@ int cmd_help(int argc, char **argv)
 	if (!c)
 		return cmd_usage("help", "unknown command '%s'", argv[1]);
 	fputs(c->usage, stdout);
-	return cmd_finish_stdout();
+	return CMD_OK;
+}
+
+/*
+ * Checks stdout once, after the command returned, as git's run_builtin
+ * does: a failed flush or write (a full disk, a closed pipe) is a failure
+ * even when the command itself succeeded. A stdout the caller closed and
+ * nothing was written to is no error (fclose then fails with EBADF).
+ */
+static int finish_stdout(int rc)
+{
+	if (fflush(stdout) || ferror(stdout) ||
+	    (fclose(stdout) && errno != EBADF)) {
+		cmd_fail("cannot write to standard output: %s",
+			 strerror(errno));
+		return CMD_FAIL;
+	}
+	return rc;
 }
 
 /* "unknown command", and the closest ones by edit distance, as git says. */
@@ -154,15 +172,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		general_usage(stdout);
-		return cmd_finish_stdout();
+		return finish_stdout(CMD_OK);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		fputs("overtar " OVERTAR_VERSION "\n", stdout);
-		return cmd_finish_stdout();
+		return finish_stdout(CMD_OK);
 	}
 	c = cmd_find(argv[1]);
 	if (!c)
 		return unknown_command(argv[1]);
 	cmd_signals();
-	return c->fn(argc - 1, argv + 1);
+	return finish_stdout(c->fn(argc - 1, argv + 1));
 }

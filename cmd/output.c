@@ -1,9 +1,11 @@
 /*
- * output: where a command's tree goes. A tar file or standard output
- * (layers/sink.h), an image ("oci:DIR[:TAG]", "docker-archive:FILE[:TAG]",
- * image/image.h: the tar becomes the new layer), or a directory
- * ("dir:PATH", layers/dirout.h). Each is written to a temporary and
- * renamed into place on commit only.
+ * output: where a command's tree goes, one row of a table per kind of
+ * output, chosen by the prefix of -o: an image ("oci:DIR[:TAG]",
+ * "docker-archive:FILE[:TAG]", image/image.h: the tar becomes the new
+ * layer), a directory ("dir:PATH", layers/dirout.h), else a tar file or
+ * standard output (layers/sink.h). Each is written to a temporary and
+ * renamed into place on commit only. A new kind of output is one more
+ * row.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,81 +17,199 @@
 #include "layers/dirout.h"
 #include "layers/tarout.h"
 
-int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
-		    struct cmd_output *out)
+/*
+ * One kind of output. open gets what follows the prefix (the whole -o
+ * for the last row, NULL for stdout) and sets out->w, printing on
+ * failure; commit finishes and renames into place (0 or a negative errno
+ * with e set, everything removed on failure); abort removes what was
+ * written. Each frees what its open made.
+ */
+struct cmd_output_kind {
+	const char *prefix;	/* NULL: the last row, matching anything */
+	int (*open)(const char *cmd, const char *rest,
+		    const struct cmd_out_opts *o, struct cmd_output *out);
+	int (*commit)(struct cmd_output *out, struct err *e);
+	void (*abort)(struct cmd_output *out);
+};
+
+/* A tar writer onto s, for the kinds that write a tar. */
+static int tar_onto(struct sink *s, struct cmd_output *out)
 {
-	struct sink *s = NULL;
-	struct err e;
-	int rc;
-
-	err_clear(&e);
-	memset(out, 0, sizeof(*out));
-	if (o->path && image_is_spec(o->path)) {
-		struct image_out_opts io = {
-			.comp = o->comp, .comp_given = o->comp_given,
-			.created = o->created, .created_by = o->created_by,
-			.base = o->base, .append = o->append,
-		};
-
-		if (o->append && !o->base)
-			return cmd_usage(cmd, "an image with --emit layer "
-					 "needs one image as input");
-		if (image_writer_open(o->path, &io, &out->iw, &e))
-			return cmd_report(&e);
-		s = image_writer_sink(out->iw);
-	} else if (o->path && image_is_dir_spec(o->path)) {
-		if (o->append)
-			return cmd_usage(cmd, "dir: takes a whole tree, not "
-					 "--emit layer");
-		if (dirout_open(o->path + 4, &out->dir, &e))
-			return cmd_report(&e);
-		out->t = tarout_new_fn(dirout_entry, out->dir);
-	} else {
-		rc = cmd_open_output(cmd, o->path, o->comp_given, o->comp,
-				     &out->sink);
-		if (rc)
-			return rc;
-		s = out->sink;
-	}
-	if (s)
-		out->t = tarout_new(s);
-	if (!out->t) {
-		cmd_output_abort(out);
+	out->t = tarout_new(s);
+	if (!out->t)
 		return cmd_fail("out of memory");
-	}
+	out->w = tarout_writer(out->t);
 	return CMD_OK;
 }
 
-int cmd_output_commit(struct cmd_output *out, struct err *e)
+/* Ends the tar of the kinds that write one. 0 or a negative errno. */
+static int tar_end(struct cmd_output *out, struct err *e)
 {
 	int rc = tarout_finish(out->t, e);
 
 	tarout_free(out->t);
 	out->t = NULL;
-	if (rc) {
-		cmd_output_abort(out);
-		return rc;
-	}
-	if (out->iw)
-		return image_writer_commit(out->iw, e);
-	if (out->dir) {
-		unsigned long skipped = dirout_skipped(out->dir);
+	return rc;
+}
 
-		rc = dirout_commit(out->dir, e);
-		if (!rc && skipped)
-			fprintf(stderr, "overtar: warning: not root: %lu "
-				"owners, devices or privileged xattrs not "
-				"written\n", skipped);
+/*
+ * A tar file, or stdout when rest is NULL (refused when stdout is a
+ * terminal). Compression: o->comp if given, else from the name.
+ */
+static int tar_open(const char *cmd, const char *rest,
+		    const struct cmd_out_opts *o, struct cmd_output *out)
+{
+	struct sink_opts so = { .comp = o->comp };
+	struct err e;
+
+	err_clear(&e);
+	if (!rest && isatty(STDOUT_FILENO))
+		return cmd_usage(cmd, "refusing to write a tar to a terminal "
+				 "(use -o FILE or a pipe)");
+	if (!o->comp_given)
+		so.comp = rest ? sink_comp_from_name(rest) : SINK_NONE;
+	if (sink_open(rest, &so, &out->sink, &e))
+		return cmd_report(&e);
+	return tar_onto(out->sink, out);
+}
+
+static int tar_commit(struct cmd_output *out, struct err *e)
+{
+	int rc = tar_end(out, e);
+
+	if (rc) {
+		sink_abort(out->sink);
 		return rc;
 	}
 	return sink_commit(out->sink, e);
 }
 
-void cmd_output_abort(struct cmd_output *out)
+static void tar_abort(struct cmd_output *out)
+{
+	tarout_free(out->t);
+	sink_abort(out->sink);
+}
+
+/* An image: the tar goes to the writer's sink as the new layer. */
+static int img_open(const char *cmd, const char *rest,
+		    const struct cmd_out_opts *o, struct cmd_output *out)
+{
+	struct image_out_opts io = {
+		.comp = o->comp, .comp_given = o->comp_given,
+		.created = o->created, .created_by = o->created_by,
+		.base = o->base, .append = o->append,
+	};
+	struct err e;
+
+	err_clear(&e);
+	if (o->append && !o->base)
+		return cmd_usage(cmd, "an image with --emit layer "
+				 "needs one image as input");
+	/* image.c reads the prefix again to pick the format */
+	if (image_writer_open(o->path, &io, &out->iw, &e))
+		return cmd_report(&e);
+	return tar_onto(image_writer_sink(out->iw), out);
+}
+
+static int img_commit(struct cmd_output *out, struct err *e)
+{
+	int rc = tar_end(out, e);
+
+	if (rc) {
+		image_writer_abort(out->iw);
+		return rc;
+	}
+	return image_writer_commit(out->iw, e);
+}
+
+static void img_abort(struct cmd_output *out)
 {
 	tarout_free(out->t);
 	image_writer_abort(out->iw);
+}
+
+/* A directory: entries are made as files, no tar in between. */
+static int dir_open(const char *cmd, const char *rest,
+		    const struct cmd_out_opts *o, struct cmd_output *out)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (o->append)
+		return cmd_usage(cmd, "dir: takes a whole tree, not "
+				 "--emit layer");
+	if (dirout_open(rest, &out->dir, &e))
+		return cmd_report(&e);
+	out->w = dirout_writer(out->dir);
+	return CMD_OK;
+}
+
+static int dir_commit(struct cmd_output *out, struct err *e)
+{
+	unsigned long skipped = dirout_skipped(out->dir);
+	int rc = entry_finish(out->w, e);
+
+	if (rc) {
+		dirout_abort(out->dir);
+		return rc;
+	}
+	rc = dirout_commit(out->dir, e);
+	if (!rc && skipped)
+		fprintf(stderr, "overtar: warning: not root: %lu owners, "
+			"devices or privileged xattrs not written\n", skipped);
+	return rc;
+}
+
+static void dir_abort(struct cmd_output *out)
+{
 	dirout_abort(out->dir);
-	sink_abort(out->sink);
+}
+
+static const struct cmd_output_kind kinds[] = {
+	{ .prefix = "oci:", .open = img_open, .commit = img_commit,
+	  .abort = img_abort },
+	{ .prefix = "docker-archive:", .open = img_open,
+	  .commit = img_commit, .abort = img_abort },
+	{ .prefix = "dir:", .open = dir_open, .commit = dir_commit,
+	  .abort = dir_abort },
+	{ .prefix = NULL, .open = tar_open, .commit = tar_commit,
+	  .abort = tar_abort },
+};
+
+int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
+		    struct cmd_output *out)
+{
+	const struct cmd_output_kind *k = kinds;
+	const char *rest = o->path;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	for (; k->prefix; k++)
+		if (o->path && !strncmp(o->path, k->prefix, strlen(k->prefix))) {
+			rest = o->path + strlen(k->prefix);
+			break;
+		}
+	rc = k->open(cmd, rest, o, out);
+	if (rc) {
+		k->abort(out);
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	out->kind = k;
+	return CMD_OK;
+}
+
+int cmd_output_commit(struct cmd_output *out, struct err *e)
+{
+	int rc = out->kind->commit(out, e);
+
+	memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+void cmd_output_abort(struct cmd_output *out)
+{
+	if (out->kind)
+		out->kind->abort(out);
 	memset(out, 0, sizeof(*out));
 }

@@ -12,7 +12,6 @@
 #include <sys/sysmacros.h>
 
 #include "core/ovl.h"
-#include "layers/tarin.h"
 
 void show_split(int argc, char **argv, struct show_args *a)
 {
@@ -31,66 +30,26 @@ void show_split(int argc, char **argv, struct show_args *a)
 	}
 }
 
-/*
- * The names of the layers the arguments expand to: the arguments
- * themselves unless an image gave several layers.
- */
-static int layer_names(char **args, size_t n, struct show_stack *st,
-		       struct err *e)
-{
-	struct cmd_inputs in;
-	int rc = 0;
-
-	st->n = ovl_nlayers(st->ovl);
-	st->names = calloc(st->n, sizeof(*st->names));
-	if (!st->names)
-		return err_set(e, -ENOMEM, NULL);
-	if (st->n == n) {
-		for (size_t i = 0; !rc && i < n; i++)
-			if (!(st->names[i] = strdup(args[i])))
-				rc = err_set(e, -ENOMEM, NULL);
-		return rc;
-	}
-	rc = cmd_inputs_expand(args, n, &in, e);
-	if (rc)
-		return rc;
-	for (size_t i = 0; !rc && i < st->n; i++) {
-		const struct tarin_src *s = &in.srcs[i];
-
-		if (i >= in.nsrcs)
-			st->names[i] = strdup("?");
-		else
-			st->names[i] = strdup(s->name ? s->name : s->path);
-		if (!st->names[i])
-			rc = err_set(e, -ENOMEM, NULL);
-	}
-	cmd_inputs_release(&in, NULL);
-	return rc;
-}
-
 int show_load(const char *cmd, char **args, size_t n,
 	      const struct cmd_layer_opts *lo, struct show_stack *st)
 {
+	struct cmd_layer_opts o = *lo;
 	struct err e;
 
 	err_clear(&e);
 	*st = (struct show_stack){ 0 };
 	if (!n)
 		return cmd_usage(cmd, "no layers given");
-	if (cmd_load_stack(args, n, lo, &st->ovl, &e))
+	o.names = &st->names;
+	if (cmd_load_stack(args, n, &o, &st->ovl, &e))
 		return cmd_report(&e);
-	if (layer_names(args, n, st, &e)) {
-		show_stack_release(st);
-		return cmd_report(&e);
-	}
+	st->n = ovl_nlayers(st->ovl);
 	return CMD_OK;
 }
 
 void show_stack_release(struct show_stack *st)
 {
-	for (size_t i = 0; st->names && i < st->n; i++)
-		free(st->names[i]);
-	free(st->names);
+	cmd_names_free(st->names, st->n);
 	ovl_free(st->ovl);
 	*st = (struct show_stack){ 0 };
 }

@@ -179,7 +179,5 @@ int cmd_stat(int argc, char **argv)
 			rc = CMD_FAIL;
 	inspect_links_free(st.links);
 	show_stack_release(&sk);
-	if (cmd_finish_stdout())
-		return CMD_FAIL;
-	return rc;
+	return rc;	/* main checks stdout */
 }

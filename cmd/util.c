@@ -76,14 +76,6 @@ void cmd_signals(void)
 	signal(SIGPIPE, SIG_IGN);	/* EPIPE is reported as an error */
 }
 
-int cmd_finish_stdout(void)
-{
-	if (fflush(stdout) || ferror(stdout) || fclose(stdout))
-		return cmd_fail("cannot write to standard output: %s",
-				strerror(errno));
-	return CMD_OK;
-}
-
 int cmd_parse_comp(const char *s, enum sink_comp *out)
 {
 	if (!strcmp(s, "none"))
@@ -97,20 +89,40 @@ int cmd_parse_comp(const char *s, enum sink_comp *out)
 	return 0;
 }
 
-int cmd_open_output(const char *cmd, const char *path, bool comp_given,
-		    enum sink_comp comp, struct sink **out)
+int cmd_parse_epoch(const char *s, struct timespec *ts)
 {
-	struct sink_opts so = { .comp = comp };
-	struct err e;
+	char *end;
+	long long v;
+	long ns = 0;
+	int digits = 0;
 
-	err_clear(&e);
-	if (!path && isatty(STDOUT_FILENO))
-		return cmd_usage(cmd, "refusing to write a tar to a terminal "
-				 "(use -o FILE or a pipe)");
-	if (!comp_given)
-		so.comp = path ? sink_comp_from_name(path) : SINK_NONE;
-	if (sink_open(path, &so, out, &e))
-		return cmd_report(&e);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	if (*end == '.')
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			if (digits++ < 9)
+				ns = ns * 10 + (*end - '0');
+	while (digits && digits++ < 9)
+		ns *= 10;
+	if (*end)
+		return -EINVAL;
+	ts->tv_sec = (time_t)v;
+	ts->tv_nsec = ns;
+	return 0;
+}
+
+int cmd_source_date_epoch(const char *cmd, struct timespec *ts, bool *set)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+
+	*set = sde != NULL;
+	if (!sde)
+		clock_gettime(CLOCK_REALTIME, ts);
+	else if (cmd_parse_epoch(sde, ts))
+		return cmd_usage(cmd, "SOURCE_DATE_EPOCH is not seconds since "
+				 "the epoch: '%s'", sde);
 	return CMD_OK;
 }
 
@@ -285,9 +297,12 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	struct ovl_opts oo = { .writable = o->writable,
 			       .keep_dirlinks = o->keep_dirlinks };
 	struct cmd_inputs in;
+	char **names = NULL;
 	size_t stdins = 0;
 	int rc = -ENOMEM;
 
+	if (o->names)
+		*o->names = NULL;
 	for (size_t i = 0; i < n; i++)
 		stdins += !strcmp(paths[i], "-");
 	if (stdins > 1)
@@ -297,23 +312,31 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	if (rc)
 		return rc;
 	l.srcs = in.srcs;
-	l.n = n = in.nsrcs;
+	l.n = in.nsrcs;
 	rc = -ENOMEM;
 	oo.now = o->now;
 	if (!oo.now.tv_sec && !oo.now.tv_nsec)
 		clock_gettime(CLOCK_REALTIME, &oo.now);
 	pthread_mutex_init(&l.lock, NULL);
-	l.fs = calloc(n, sizeof(*l.fs));
-	l.errs = calloc(n, sizeof(*l.errs));
-	l.rcs = calloc(n, sizeof(*l.rcs));
+	l.fs = calloc(l.n, sizeof(*l.fs));
+	l.errs = calloc(l.n, sizeof(*l.errs));
+	l.rcs = calloc(l.n, sizeof(*l.rcs));
 	if (!l.fs || !l.errs || !l.rcs)
 		goto out;
 	rc = load_all(&l, e);
+	/* the names while the images are at hand: no second parse */
+	if (!rc && o->names)
+		rc = cmd_inputs_names(paths, n, &in, &names);
 	if (!rc)
-		rc = ovl_new(l.fs, n, &oo, out, e);
-	if (rc)
-		for (size_t i = 0; i < n; i++)
+		rc = ovl_new(l.fs, l.n, &oo, out, e);
+	if (rc) {
+		for (size_t i = 0; i < l.n; i++)
 			memfs_free(l.fs[i]);
+		cmd_names_free(names, l.n);
+		names = NULL;
+	}
+	if (o->names)
+		*o->names = names;
 out:
 	cmd_inputs_release(&in, rc ? NULL : o->image);
 	free(l.fs);

@@ -1,5 +1,5 @@
 /*
- * export: the merged tree out as tar entries (see export.h).
+ * export: a tree out as entries to an entry writer (see export.h).
  */
 #include "core/export.h"
 
@@ -8,100 +8,50 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/u64map.h"
 #include "core/pathbuf.h"
 #include "layers/memfs.h"
-#include "layers/tarout.h"
+#include "layers/entry.h"
 #include "layers/whiteout.h"
 
 /* The content of a whiteout file: nothing. */
 static const struct memfs_data export_empty;
 
-/* First path written for each multiply-linked file, by vfs_attr.ino. */
-struct linkmap {
-	struct link_slot {
-		uint64_t ino;	/* 0: free */
-		char *path;
-	} *slots;
-	size_t cap, count;
-};
-
 struct walk {
 	struct vfs_fs *fs;
-	struct tarout *t;
+	struct entry_writer *out;
 	struct err *e;
 	struct vfs_node *dir;
 	struct pathbuf p;	/* the current entry's path */
-	struct linkmap links;
+	struct u64map links;	/* vfs_attr.ino -> first path written (char *) */
 };
 
-static uint64_t mix(uint64_t x)
+static int link_free_one(void *ctx, uint64_t ino, uint64_t path)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static struct link_slot *link_find(struct linkmap *m, uint64_t ino)
-{
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	for (i = mix(ino) & (m->cap - 1); m->slots[i].ino;
-	     i = (i + 1) & (m->cap - 1))
-		if (m->slots[i].ino == ino)
-			return &m->slots[i];
-	return &m->slots[i];
-}
-
-static int link_add(struct linkmap *m, uint64_t ino, const char *path,
-		    size_t len)
-{
-	struct link_slot *s;
-
-	if ((m->count + 1) * 2 > m->cap) {
-		struct linkmap g = { .cap = m->cap ? m->cap * 2 : 64 };
-
-		g.slots = calloc(g.cap, sizeof(*g.slots));
-		if (!g.slots)
-			return -ENOMEM;
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->slots[i].ino)
-				*link_find(&g, m->slots[i].ino) = m->slots[i];
-		free(m->slots);
-		m->slots = g.slots;
-		m->cap = g.cap;
-	}
-	s = link_find(m, ino);
-	s->path = strndup(path, len);
-	if (!s->path)
-		return -ENOMEM;
-	s->ino = ino;
-	m->count++;
+	free((char *)(uintptr_t)path);
 	return 0;
 }
 
-static void link_free(struct linkmap *m)
+/* Frees the paths the link map holds, then the map. */
+static void link_free(struct u64map *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->slots[i].path);
-	free(m->slots);
+	u64map_each(m, link_free_one, NULL);
+	u64map_release(m);
 }
 
-static enum tarout_type type_of(mode_t mode)
+static enum entry_type type_of(mode_t mode)
 {
 	if (S_ISDIR(mode))
-		return TAROUT_DIR;
+		return ENTRY_DIR;
 	if (S_ISLNK(mode))
-		return TAROUT_SYMLINK;
+		return ENTRY_SYMLINK;
 	if (S_ISCHR(mode))
-		return TAROUT_CHR;
+		return ENTRY_CHR;
 	if (S_ISBLK(mode))
-		return TAROUT_BLK;
+		return ENTRY_BLK;
 	if (S_ISFIFO(mode))
-		return TAROUT_FIFO;
-	return TAROUT_FILE;
+		return ENTRY_FIFO;
+	return ENTRY_FILE;
 }
 
 /*
@@ -109,25 +59,29 @@ static enum tarout_type type_of(mode_t mode)
  * remembered; a later one becomes a link to it (ent changed, returns 1).
  */
 static int hardlink(struct walk *w, uint64_t id, uint32_t nlink,
-		    struct tarout_entry *ent)
+		    struct entry *ent)
 {
-	struct link_slot *s;
+	uint64_t *path;
+	bool added;
 
 	if (nlink < 2)
 		return 0;
-	s = link_find(&w->links, id);
-	if (s && s->ino) {
-		ent->type = TAROUT_HARDLINK;
-		ent->linkname = s->path;
-		ent->linklen = strlen(s->path);
+	path = u64map_put(&w->links, id, &added);
+	if (!path)
+		return -ENOMEM;
+	if (!added) {
+		ent->type = ENTRY_HARDLINK;
+		ent->linkname = (const char *)(uintptr_t)*path;
+		ent->linklen = strlen(ent->linkname);
 		return 1;
 	}
-	return link_add(&w->links, id, w->p.s, w->p.len);
+	*path = (uint64_t)(uintptr_t)strndup(w->p.s, w->p.len);
+	return *path ? 0 : -ENOMEM;
 }
 
 /* Fills ent for node; takes a data reference into *data for files. */
 static int describe(struct walk *w, struct vfs_node *node,
-		    const struct vfs_attr *a, struct tarout_entry *ent,
+		    const struct vfs_attr *a, struct entry *ent,
 		    struct memfs_data **data)
 {
 	struct vfs_fs *fs = w->fs;
@@ -143,9 +97,9 @@ static int describe(struct walk *w, struct vfs_node *node,
 	ent->mtime = a->mtime;
 	ent->rdev = a->rdev;
 	rc = fs->ops->listxattr(fs, node, &ent->xattrs, &ent->nxattrs);
-	if (!rc && ent->type == TAROUT_SYMLINK)
+	if (!rc && ent->type == ENTRY_SYMLINK)
 		rc = fs->ops->readlink(fs, node, &ent->linkname, &ent->linklen);
-	if (!rc && ent->type == TAROUT_FILE) {
+	if (!rc && ent->type == ENTRY_FILE) {
 		rc = hardlink(w, a->ino, a->nlink, ent);
 		if (!rc)
 			rc = fs->ops->data(fs, node, data);
@@ -163,7 +117,7 @@ static int visit(void *ctx, const char *name, size_t len)
 	struct walk *w = ctx;
 	struct vfs_fs *fs = w->fs;
 	struct memfs_data *data = NULL;
-	struct tarout_entry ent;
+	struct entry ent;
 	struct vfs_node *node;
 	struct vfs_attr a;
 	size_t saved = w->p.len;
@@ -180,7 +134,7 @@ static int visit(void *ctx, const char *name, size_t len)
 	if (!rc)
 		rc = describe(w, node, &a, &ent, &data);
 	if (!rc)
-		rc = tarout_write(w->t, &ent, w->e);
+		rc = entry_write(w->out, &ent, w->e);
 	memfs_data_put(data);
 	if (!rc && S_ISDIR(a.mode))
 		rc = walk_dir(w, node);
@@ -203,9 +157,9 @@ static int walk_dir(struct walk *w, struct vfs_node *dir)
 	return rc;
 }
 
-int export_flat(struct vfs_fs *fs, struct tarout *t, struct err *e)
+int export_flat(struct vfs_fs *fs, struct entry_writer *out, struct err *e)
 {
-	struct walk w = { .fs = fs, .t = t, .e = e };
+	struct walk w = { .fs = fs, .out = out, .e = e };
 	struct vfs_node *root;
 	int rc = fs->ops->root(fs, &root);
 
@@ -245,25 +199,25 @@ static int push_wh(struct walk *w, const char *name, size_t len)
 static int write_whiteout(struct layer_walk *lw, const char *name, size_t len)
 {
 	struct walk *w = &lw->w;
-	struct tarout_entry ent = { .mtime = lw->now };
+	struct entry ent = { .mtime = lw->now };
 	size_t saved = w->p.len;
 	int rc;
 
 	if (lw->style == EXPORT_WH_OCI) {
 		/* OCI image-spec layer.md: an empty file ".wh.NAME". */
 		rc = push_wh(w, name, len);
-		ent.type = TAROUT_FILE;
+		ent.type = ENTRY_FILE;
 		ent.mode = 0644;
 		ent.data = &export_empty;
 	} else {
 		/* overlayfs.rst: a character device 0/0. */
 		rc = pathbuf_push(&w->p, name, len);
-		ent.type = TAROUT_CHR;
+		ent.type = ENTRY_CHR;
 	}
 	ent.path = w->p.s;
 	ent.pathlen = w->p.len;
 	if (!rc)
-		rc = tarout_write(w->t, &ent, w->e);
+		rc = entry_write(w->out, &ent, w->e);
 	if (rc)
 		err_entry(w->e, w->p.s, w->p.len);
 	pathbuf_pop(&w->p, saved);
@@ -302,7 +256,7 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 	struct walk *w = &lw->w;
 	struct memfs_inode *ino = d->ino;
 	struct memfs_xattr *xs = NULL;
-	struct tarout_entry ent = { .type = type_of(ino->mode),
+	struct entry ent = { .type = type_of(ino->mode),
 				    .mode = ino->mode & 07777,
 				    .uid = ino->uid, .gid = ino->gid,
 				    .mtime = ino->mtime, .rdev = ino->rdev,
@@ -326,7 +280,7 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 		ent.xattrs = xs;
 	}
 	if (!rc && !S_ISSOCK(ino->mode))
-		rc = tarout_write(w->t, &ent, w->e);
+		rc = entry_write(w->out, &ent, w->e);
 	free(xs);
 	if (!rc && S_ISDIR(ino->mode))
 		rc = layer_dir(lw, d);
@@ -361,9 +315,9 @@ static int layer_dir(struct layer_walk *lw, struct memfs_dentry *dir)
 }
 
 int export_layer(struct memfs *upper, enum export_whiteouts style,
-		 struct timespec now, struct tarout *t, struct err *e)
+		 struct timespec now, struct entry_writer *out, struct err *e)
 {
-	struct layer_walk lw = { .w = { .t = t, .e = e }, .style = style,
+	struct layer_walk lw = { .w = { .out = out, .e = e }, .style = style,
 				 .now = now };
 	int rc = layer_dir(&lw, memfs_root(upper));
 

@@ -2,7 +2,8 @@
  * export: a filesystem tree out as tar entries.
  *
  * export_flat walks a VFS tree (the merged overlay) in byte order of names,
- * parents before children, and hands each entry to the tar writer. Names
+ * parents before children, and hands each entry to an entry writer
+ * (layers/entry.h: a tar, a directory). Names
  * of one file (same vfs_attr.ino) become one file entry, the first in that
  * order, and hard-link entries pointing at it, so a link never names an
  * entry that is not in the output and never points at another link.
@@ -17,14 +18,14 @@
 #include "base/err.h"
 #include "core/vfs.h"
 
+struct entry_writer;
 struct memfs;
-struct tarout;
 
 /*
- * Writes every entry below the root of fs (not the root itself) to t.
+ * Writes every entry below the root of fs (not the root itself) to out.
  * Returns 0 or a negative errno with e naming the entry.
  */
-int export_flat(struct vfs_fs *fs, struct tarout *t, struct err *e);
+int export_flat(struct vfs_fs *fs, struct entry_writer *out, struct err *e);
 
 enum export_whiteouts {
 	EXPORT_WH_OCI,		/* .wh.NAME files, .wh..wh..opq markers */
@@ -39,6 +40,6 @@ enum export_whiteouts {
  * Returns 0 or a negative errno with e naming the entry.
  */
 int export_layer(struct memfs *upper, enum export_whiteouts style,
-		 struct timespec now, struct tarout *t, struct err *e);
+		 struct timespec now, struct entry_writer *out, struct err *e);
 
 #endif

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "core/ovl.h"
+#include "base/u64map.h"
 #include "core/pathbuf.h"
 #include "layers/memfs.h"
 
@@ -33,16 +34,18 @@ struct slot {
  * wasted only when none of its names is in the final view.
  */
 struct link_ent {
-	const struct memfs_inode *ino;	/* NULL: a free slot */
+	const struct memfs_inode *ino;
 	const struct memfs_dentry *first;
 	uint64_t seq;
 	uint32_t layer, by;
 	bool visible;
 };
 
+/* The multiply-linked files seen, in order; links maps inode -> index. */
 struct link_tab {
+	struct u64map links;
 	struct link_ent *v;
-	size_t cap, count;	/* cap a power of two, count * 2 <= cap */
+	size_t n, cap;
 };
 
 /* A wasted file that may make the top list. */
@@ -66,40 +69,29 @@ struct walker {
 	uint64_t seq;		/* regular files seen, for stable ties */
 };
 
-static uint64_t mix(uint64_t x)
+/* The entry of ino, added (zeroed, ino set, *added true) when new. */
+static struct link_ent *link_get(struct link_tab *t,
+				 const struct memfs_inode *ino, bool *added)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
-}
+	uint64_t *ix;
 
-static struct link_ent *link_slot(struct link_tab *t,
-				  const struct memfs_inode *ino)
-{
-	size_t i = mix((uint64_t)(uintptr_t)ino) & (t->cap - 1);
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct link_ent *v = realloc(t->v, cap * sizeof(*v));
 
-	while (t->v[i].ino && t->v[i].ino != ino)
-		i = (i + 1) & (t->cap - 1);
-	return &t->v[i];
-}
-
-static int link_grow(struct link_tab *t)
-{
-	struct link_tab g = { .cap = t->cap ? t->cap * 2 : 64 };
-
-	if ((t->count + 1) * 2 <= t->cap)
-		return 0;
-	g.v = calloc(g.cap, sizeof(*g.v));
-	if (!g.v)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->v[i].ino)
-			*link_slot(&g, t->v[i].ino) = t->v[i];
-	free(t->v);
-	t->v = g.v;
-	t->cap = g.cap;
-	return 0;
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	ix = u64map_put(&t->links, (uint64_t)(uintptr_t)ino, added);
+	if (!ix)
+		return NULL;
+	if (*added) {
+		*ix = t->n;
+		t->v[t->n++] = (struct link_ent){ .ino = ino };
+	}
+	return &t->v[*ix];
 }
 
 /* a ranks before b in the top list: larger, lower layer, earlier. */
@@ -243,7 +235,7 @@ static int account(struct walker *w, const struct memfs_dentry *d, uint32_t k,
 	struct inspect_layer *l = &w->r->layers[k];
 	uint64_t size = ino->u.data->size;
 	struct link_ent *le;
-	int rc;
+	bool added;
 
 	w->seq++;
 	if (ino->nlink < 2) {
@@ -257,13 +249,12 @@ static int account(struct walker *w, const struct memfs_dentry *d, uint32_t k,
 		}
 		return 0;
 	}
-	if ((rc = link_grow(&w->links)))
-		return rc;
-	le = link_slot(&w->links, ino);
-	if (!le->ino) {
+	le = link_get(&w->links, ino, &added);
+	if (!le)
+		return -ENOMEM;
+	if (added) {
 		*le = (struct link_ent){ .ino = ino, .first = d, .seq = w->seq,
 					 .layer = k, .by = cov };
-		w->links.count++;
 		l->files++;
 		l->bytes += size;
 	}
@@ -381,10 +372,10 @@ static int finish(struct walker *w)
 {
 	struct inspect_report *r = w->r;
 
-	for (size_t i = 0; i < w->links.cap; i++) {
+	for (size_t i = 0; i < w->links.n; i++) {
 		const struct link_ent *le = &w->links.v[i];
 
-		if (le->ino && !le->visible) {
+		if (!le->visible) {
 			struct cand c = { le->first, le->ino->u.data->size,
 					  le->seq, le->layer, le->by };
 
@@ -463,6 +454,7 @@ out:
 	pathbuf_release(&w.p);
 	free(w.blk);
 	free(w.links.v);
+	u64map_release(&w.links.links);
 	return err_set(e, rc, NULL);
 }
 

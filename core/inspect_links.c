@@ -11,21 +11,18 @@
  */
 #include "core/inspect.h"
 
+#include "base/u64map.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
-struct link_count {
-	uint64_t ino;	/* 0: a free slot */
-	uint32_t n;
-};
 
 struct inspect_links {
 	struct vfs_fs *fs;
 	bool built;
-	struct link_count *v;
-	size_t cap, count;	/* cap a power of two, count * 2 <= cap */
+	struct u64map names;	/* vfs_attr.ino -> names in the merged view */
 };
 
 /* The walk that counts names: the directory it is in. */
@@ -34,50 +31,18 @@ struct count_walk {
 	struct vfs_node *dir;
 };
 
-static uint64_t mix(uint64_t x)
+static int count_dir(struct inspect_links *l, struct vfs_node *dir);
+
+/* One more merged-view name of the file ino. */
+static int count_name(struct inspect_links *l, uint64_t ino)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
-}
+	uint64_t *n = u64map_put(&l->names, ino, NULL);
 
-static struct link_count *find(const struct inspect_links *l, uint64_t ino)
-{
-	size_t i = mix(ino) & (l->cap - 1);
-
-	while (l->v[i].ino && l->v[i].ino != ino)
-		i = (i + 1) & (l->cap - 1);
-	return &l->v[i];
-}
-
-static int bump(struct inspect_links *l, uint64_t ino)
-{
-	struct link_count *c;
-
-	if ((l->count + 1) * 2 > l->cap) {
-		struct inspect_links g = { .cap = l->cap ? l->cap * 2 : 64 };
-
-		g.v = calloc(g.cap, sizeof(*g.v));
-		if (!g.v)
-			return -ENOMEM;
-		for (size_t i = 0; i < l->cap; i++)
-			if (l->v[i].ino)
-				*find(&g, l->v[i].ino) = l->v[i];
-		free(l->v);
-		l->v = g.v;
-		l->cap = g.cap;
-	}
-	c = find(l, ino);
-	if (!c->ino) {
-		c->ino = ino;
-		l->count++;
-	}
-	c->n++;
+	if (!n)
+		return -ENOMEM;
+	++*n;
 	return 0;
 }
-
-static int count_dir(struct inspect_links *l, struct vfs_node *dir);
 
 static int count_one(void *ctx, const char *name, size_t len)
 {
@@ -93,7 +58,7 @@ static int count_one(void *ctx, const char *name, size_t len)
 	if (!rc && S_ISDIR(a.mode))
 		rc = count_dir(cw->l, node);
 	else if (!rc && a.nlink > 1)
-		rc = bump(cw->l, a.ino);
+		rc = count_name(cw->l, a.ino);
 	vfs_put(fs, node);
 	return rc;
 }
@@ -120,7 +85,7 @@ void inspect_links_free(struct inspect_links *l)
 {
 	if (!l)
 		return;
-	free(l->v);
+	u64map_release(&l->names);
 	free(l);
 }
 
@@ -151,6 +116,7 @@ int inspect_nlink(struct inspect_links *l, struct vfs_node *node,
 		  const struct vfs_attr *a, uint32_t *out)
 {
 	struct vfs_node *root;
+	uint64_t *n;
 	int rc;
 
 	if (S_ISDIR(a->mode)) {
@@ -174,6 +140,7 @@ int inspect_nlink(struct inspect_links *l, struct vfs_node *node,
 			return rc;
 		l->built = true;
 	}
-	*out = l->cap && find(l, a->ino)->ino ? find(l, a->ino)->n : 1;
+	n = u64map_get(&l->names, a->ino);
+	*out = n ? (uint32_t)*n : 1;
 	return 0;
 }

@@ -112,9 +112,20 @@ static int set_history(json_t *cfg, const struct image_out_opts *o,
 	return 0;
 }
 
+/* {architecture, os} of cfg when both are strings, else NULL. */
+static json_t *platform_of(const json_t *cfg)
+{
+	json_t *arch = json_object_get(cfg, "architecture");
+	json_t *os = json_object_get(cfg, "os");
+
+	if (!json_is_string(arch) || !json_is_string(os))
+		return NULL;
+	return json_pack("{s:O, s:O}", "architecture", arch, "os", os);
+}
+
 int image_config_make(const struct image_out_opts *o,
 		      const unsigned char (*diff_ids)[32], size_t n,
-		      char **json, size_t *len)
+		      char **json, size_t *len, json_t **platform)
 {
 	json_t *cfg = o->base ? json_deep_copy(o->base->config)
 			      : minimal_config();
@@ -122,6 +133,8 @@ int image_config_make(const struct image_out_opts *o,
 	int rc = -ENOMEM;
 
 	*json = NULL;
+	if (platform)
+		*platform = NULL;
 	if (!cfg)
 		return -ENOMEM;
 	rfc3339(o->created, created);
@@ -133,6 +146,8 @@ int image_config_make(const struct image_out_opts *o,
 				 o->base ? o->base->nlayers : 0);
 	if (!rc && !(*json = image_json_dump(cfg, len)))
 		rc = -ENOMEM;
+	if (!rc && platform)
+		*platform = platform_of(cfg);
 out:
 	json_decref(cfg);
 	return rc;

@@ -122,12 +122,19 @@ out:
 	return rc;
 }
 
-/* The member name refers to, through at most 8 symlinks. */
-static const struct member *find(const struct archive_scan *s,
-				 const char *name)
+/*
+ * The member name refers to, through at most 8 symlinks: 0 and *out (NULL
+ * when there is none), or -ENOMEM. Each name a link leads to is built in
+ * a string of its own length (STYLE.md: growable paths), so a long member
+ * name is never cut short into the name of another.
+ */
+static int find(const struct archive_scan *s, const char *name,
+		const struct member **out)
 {
-	char buf[4096];
+	char *buf = NULL, *next;
+	int rc = 0;
 
+	*out = NULL;
 	for (int hops = 0; hops < 8; hops++) {
 		const struct member *m = NULL;
 
@@ -135,8 +142,10 @@ static const struct member *find(const struct archive_scan *s,
 		for (size_t i = 0; i < s->n && !m; i++)
 			if (!strcmp(s->m[i].name, name))
 				m = &s->m[i];
-		if (!m || !m->link)
-			return m;
+		if (!m || !m->link) {
+			*out = m;
+			break;
+		}
 		/* a link is relative to its own directory: "ID/layer.tar ->
 		 * ../HEX.tar" as docker save writes it */
 		const char *slash = strrchr(m->name, '/');
@@ -151,12 +160,17 @@ static const struct member *find(const struct archive_scan *s,
 				dl--;
 		}
 		if (t[0] == '/' || !strncmp(t, "../", 3))
-			return NULL;
-		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)dl, m->name,
-			 dl ? "/" : "", t);
-		name = buf;
+			break;
+		if (asprintf(&next, "%.*s%s%s", (int)dl, m->name,
+			     dl ? "/" : "", t) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		free(buf);
+		name = buf = next;
 	}
-	return NULL;
+	free(buf);
+	return rc;
 }
 
 static int pread_member(int fd, const struct member *m, char **out,
@@ -185,10 +199,12 @@ static int member_json(struct archive_scan *s, const char *name,
 		       json_t **out, unsigned char (*digest)[32],
 		       struct err *e)
 {
-	const struct member *m = find(s, name);
+	const struct member *m;
 	char *buf = NULL;
-	int rc;
+	int rc = find(s, name, &m);
 
+	if (rc)
+		return rc;
 	if (!m)
 		return err_set(e, -ENOENT, "no member '%s'", name);
 	rc = pread_member(s->fd, m, &buf, e);
@@ -264,10 +280,12 @@ static int read_layers(struct image *img, struct archive_scan *s,
 		return -ENOMEM;
 	json_array_foreach(ls, i, v) {
 		const char *name = json_string_value(v);
-		const struct member *m = name ? find(s, name) : NULL;
+		const struct member *m = NULL;
 		struct image_layer *l = &img->layers[i];
 		size_t n = strlen(img->spec) + 32;
 
+		if (name && find(s, name, &m))
+			return -ENOMEM;
 		if (!m)
 			return err_set(e, -ENOENT, "layer %zu: no member '%s'",
 				       i + 1, name ? name : "(not a string)");
@@ -369,8 +387,8 @@ static int put_member(struct tarout *t, const struct image_writer *w,
 		      const char *name, const char *path, uint64_t off,
 		      uint64_t len, const void *mem, struct err *e)
 {
-	struct tarout_entry ent = {
-		.type = TAROUT_FILE, .path = name, .pathlen = strlen(name),
+	struct entry ent = {
+		.type = ENTRY_FILE, .path = name, .pathlen = strlen(name),
 		.mode = 0644, .mtime = w->o.created,
 	};
 	struct memfs_src *src;
@@ -432,7 +450,7 @@ static int put_members(struct image_writer *w, struct tarout *t,
 		goto out;
 	memcpy(ids[n - 1], sums->in_sha256, 32);
 	rc = image_config_make(&w->o, (const unsigned char (*)[32])ids, n,
-			       &cfg, &len);
+			       &cfg, &len, NULL);
 	if (rc)
 		goto out;
 	image_sha256(cfg, len, ids[0]);

@@ -17,22 +17,59 @@
 #include "image/image_impl.h"
 #include "layers/tarin.h"
 
-static const char oci_prefix[] = "oci:";
-static const char docker_prefix[] = "docker-archive:";
+/*
+ * One image format: the prefix that names it and its reader and writer
+ * (image_impl.h). A new transport is one more row.
+ */
+struct image_format {
+	const char *prefix;
+	enum image_kind kind;
+	int (*open)(struct image *img, const char *path, const char *ref,
+		    struct err *e);
+	int (*writer_open)(struct image_writer *w, struct err *e);
+	int (*commit)(struct image_writer *w, struct err *e);
+};
 
-static bool has_prefix(const char *s, const char *p)
+static const struct image_format formats[] = {
+	{ .prefix = "oci:", .kind = IMAGE_OCI, .open = image_oci_open,
+	  .writer_open = image_oci_writer_open, .commit = image_oci_commit },
+	{ .prefix = "docker-archive:", .kind = IMAGE_DOCKER,
+	  .open = image_docker_open, .writer_open = image_docker_writer_open,
+	  .commit = image_docker_commit },
+};
+
+/* The format whose prefix spec starts with, or NULL. */
+static const struct image_format *format_of(const char *spec)
 {
-	return !strncmp(s, p, strlen(p));
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strncmp(spec, formats[i].prefix,
+			     strlen(formats[i].prefix)))
+			return &formats[i];
+	return NULL;
 }
 
 bool image_is_spec(const char *arg)
 {
-	return has_prefix(arg, oci_prefix) || has_prefix(arg, docker_prefix);
+	return format_of(arg) != NULL;
 }
 
-bool image_is_dir_spec(const char *arg)
+/*
+ * The format of spec and its PATH and REF (image_spec_split). Returns 0,
+ * or a negative errno with e set.
+ */
+static int spec_parse(const char *spec, const struct image_format **fmt,
+		      char **path, char **ref, struct err *e)
 {
-	return has_prefix(arg, "dir:");
+	int rc;
+
+	*path = *ref = NULL;
+	*fmt = format_of(spec);
+	if (!*fmt)
+		return err_set(e, -EINVAL, "not an image: no known prefix");
+	rc = image_spec_split(spec + strlen((*fmt)->prefix), path, ref);
+	if (rc == -EINVAL)
+		err_set(e, rc, "no path given");
+	return rc;
 }
 
 /*
@@ -247,22 +284,18 @@ int image_config_diff_ids(struct image *img, struct err *e)
 int image_open(const char *spec, struct image **out, struct err *e)
 {
 	struct image *img = calloc(1, sizeof(*img));
+	const struct image_format *fmt;
 	char *path = NULL, *ref = NULL;
-	bool oci = has_prefix(spec, oci_prefix);
 	int rc = -ENOMEM;
 
 	*out = NULL;
 	if (!img || !(img->spec = strdup(spec)))
 		goto fail;
-	img->kind = oci ? IMAGE_OCI : IMAGE_DOCKER;
-	rc = image_spec_split(spec + (oci ? strlen(oci_prefix)
-					  : strlen(docker_prefix)), &path, &ref);
-	if (rc == -EINVAL)
-		err_set(e, rc, "no path given");
+	rc = spec_parse(spec, &fmt, &path, &ref, e);
 	if (rc)
 		goto fail;
-	rc = oci ? image_oci_open(img, path, ref, e)
-		 : image_docker_open(img, path, ref, e);
+	img->kind = fmt->kind;
+	rc = fmt->open(img, path, ref, e);
 	if (rc)
 		goto fail;
 	free(path);
@@ -337,22 +370,15 @@ int image_writer_open(const char *spec, const struct image_out_opts *o,
 		      struct image_writer **out, struct err *e)
 {
 	struct image_writer *w = calloc(1, sizeof(*w));
-	bool oci = has_prefix(spec, oci_prefix);
 	int rc = -ENOMEM;
 
 	*out = NULL;
 	if (!w || !(w->spec = strdup(spec)))
 		goto fail;
-	w->kind = oci ? IMAGE_OCI : IMAGE_DOCKER;
 	w->o = *o;
-	rc = image_spec_split(spec + (oci ? strlen(oci_prefix)
-					  : strlen(docker_prefix)),
-			      &w->path, &w->tag);
-	if (rc == -EINVAL)
-		err_set(e, rc, "no path given");
+	rc = spec_parse(spec, &w->fmt, &w->path, &w->tag, e);
 	if (!rc)
-		rc = oci ? image_oci_writer_open(w, e)
-			 : image_docker_writer_open(w, e);
+		rc = w->fmt->writer_open(w, e);
 	if (rc)
 		goto fail;
 	*out = w;
@@ -384,8 +410,7 @@ void image_writer_abort(struct image_writer *w)
 
 int image_writer_commit(struct image_writer *w, struct err *e)
 {
-	int rc = w->kind == IMAGE_OCI ? image_oci_commit(w, e)
-				      : image_docker_commit(w, e);
+	int rc = w->fmt->commit(w, e);
 
 	if (rc) {
 		err_file(e, "image", w->spec);

@@ -70,8 +70,6 @@ struct image {
 
 /* Whether arg names an image ("oci:" or "docker-archive:"). */
 bool image_is_spec(const char *arg);
-/* Whether arg names a directory output ("dir:"). */
-bool image_is_dir_spec(const char *arg);
 
 /*
  * Reads the index or manifest of the image spec names and its config,
@@ -115,7 +113,7 @@ int image_writer_commit(struct image_writer *w, struct err *e);
 /* Removes what w wrote and frees it. NULL is ignored. */
 void image_writer_abort(struct image_writer *w);
 
-/* --- pieces shared by the formats (digest.c, config.c) --------------- */
+/* --- pieces shared by the formats (image.c, config.c) ---------------- */
 
 /* The SHA-256 of len bytes at p. */
 void image_sha256(const void *p, size_t len, unsigned char out[32]);
@@ -133,11 +131,14 @@ const char *image_layer_media_type(enum sink_comp comp);
 /*
  * The new config: o->base's (or a minimal linux one) with rootfs.diff_ids,
  * history and created updated for layers [0, n) (the new one last), as
- * compact JSON in *json (caller frees). Returns 0 or -ENOMEM.
+ * compact JSON in *json (caller frees). When platform is not NULL, it is
+ * set to the config's {architecture, os} for an index's platform
+ * (image-index.md), or NULL when the config has not both as strings
+ * (caller json_decref). Returns 0 or -ENOMEM.
  */
 int image_config_make(const struct image_out_opts *o,
 		      const unsigned char (*diff_ids)[32], size_t n,
-		      char **json, size_t *len);
+		      char **json, size_t *len, json_t **platform);
 /*
  * Writes len bytes to path through a temporary file renamed into place.
  * Returns 0 or a negative errno with e naming path.

@@ -1,6 +1,7 @@
 /*
  * image_impl: what the image formats (oci.c, docker.c) share with the
- * front (image.c) and the config maker (config.c). Private to image/.
+ * front (image.c, which dispatches to them through one table of formats)
+ * and the config maker (config.c). Private to image/.
  */
 #ifndef OVERTAR_IMAGE_IMPL_H
 #define OVERTAR_IMAGE_IMPL_H
@@ -26,8 +27,10 @@
  * layer until commit; made[0..nmade) are the files (and, last, the
  * directories) this writer created, removed again on abort.
  */
+struct image_format;
+
 struct image_writer {
-	enum image_kind kind;
+	const struct image_format *fmt;	/* image.c's table */
 	char *spec;
 	char *path;		/* the layout directory or the archive file */
 	char *tag;		/* NULL: none */
@@ -51,8 +54,10 @@ int image_json_parse(const char *buf, size_t len, json_t **out,
 /* json_dumps, compact, in insertion order. NULL when out of memory. */
 char *image_json_dump(const json_t *j, size_t *len);
 
-/* Formats (oci.c, docker.c). Same contracts as image_open and the
- * writer's open and commit. */
+/*
+ * Formats (oci.c, docker.c), the rows of image.c's table. Same contracts
+ * as image_open and the writer's open and commit.
+ */
 int image_oci_open(struct image *img, const char *dir, const char *ref,
 		   struct err *e);
 int image_docker_open(struct image *img, const char *file, const char *ref,

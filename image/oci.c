@@ -460,11 +460,11 @@ static int layer_descs(struct image_writer *w, const struct sink_sums *new,
 }
 
 /* index.json with the new manifest under the tag (image-layout.md). */
-static int put_index(struct image_writer *w, json_t *mdesc, const char *cfg,
-		     size_t cfglen, struct err *e)
+static int put_index(struct image_writer *w, json_t *mdesc, json_t *platform,
+		     struct err *e)
 {
 	char *path = path_join(w->path, "index.json"), *buf = NULL;
-	json_t *index = NULL, *ms, *d, *c = NULL;
+	json_t *index = NULL, *ms, *d;
 	size_t i, len;
 	int rc = -ENOMEM;
 
@@ -490,12 +490,8 @@ static int put_index(struct image_writer *w, json_t *mdesc, const char *cfg,
 		else
 			i++;
 	/* the platform, for clients that choose by it (image-index.md) */
-	if (!image_json_parse(cfg, cfglen, &c, NULL) &&
-	    json_is_string(json_object_get(c, "architecture")) &&
-	    json_is_string(json_object_get(c, "os")))
-		json_object_set_new(mdesc, "platform", json_pack("{s:O, s:O}",
-			"architecture", json_object_get(c, "architecture"),
-			"os", json_object_get(c, "os")));
+	if (platform)
+		json_object_set(mdesc, "platform", platform);
 	if (w->tag)
 		json_object_set_new(mdesc, "annotations", json_pack("{s:s}",
 			IMAGE_REF_NAME, w->tag));
@@ -505,7 +501,6 @@ static int put_index(struct image_writer *w, json_t *mdesc, const char *cfg,
 	if (!rc)
 		rc = image_write_file(path, buf, len, e);
 out:
-	json_decref(c);
 	json_decref(index);
 	free(buf);
 	free(path);
@@ -558,6 +553,7 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 	size_t n = (w->o.append ? w->o.base->nlayers : 0) + 1, len, mlen;
 	unsigned char (*ids)[32] = calloc(n, 32);
 	json_t *descs = json_array(), *cdesc = NULL, *m = NULL, *mdesc = NULL;
+	json_t *platform = NULL;
 	char *cfg = NULL, *mbuf = NULL;
 	struct sink_sums sums;
 	int rc = -ENOMEM;
@@ -569,7 +565,7 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 		rc = layer_descs(w, &sums, descs, ids, &n, e);
 	if (!rc)
 		rc = image_config_make(&w->o, (const unsigned char (*)[32])ids,
-				       n, &cfg, &len);
+				       n, &cfg, &len, &platform);
 	if (!rc)
 		rc = put_blob(w, IMAGE_MT_CONFIG, cfg, len, &cdesc, e);
 	if (rc)
@@ -583,8 +579,9 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 	if (!rc)
 		rc = put_layout_file(w, e);
 	if (!rc)
-		rc = put_index(w, mdesc, cfg, len, e);
+		rc = put_index(w, mdesc, platform, e);
 out:
+	json_decref(platform);
 	json_decref(descs);
 	json_decref(cdesc);
 	json_decref(m);

@@ -37,6 +37,7 @@ struct dirout_dir {
  * dirs[i] a child of dirs[i-1]; depth 0 is the root.
  */
 struct dirout {
+	struct entry_writer w;	/* first: dirout_writer */
 	char *path, *tmp;
 	bool root;		/* euid 0: owners, devices, all xattrs */
 	unsigned long skipped;
@@ -144,7 +145,7 @@ static int walk_to(struct dirout *d, const char *path, size_t n)
  * first): what needs root is skipped and counted without it.
  */
 static int set_owner_xattrs(struct dirout *d, int dirfd, const char *name,
-			    int fd, const struct tarout_entry *ent)
+			    int fd, const struct entry *ent)
 {
 	if (!d->root) {
 		if (ent->uid != geteuid() || ent->gid != getegid())
@@ -216,7 +217,7 @@ static int write_data(struct dirout *d, int fd, const struct memfs_data *data)
 }
 
 static int make_file(struct dirout *d, int dirfd, const char *name,
-		     const struct tarout_entry *ent)
+		     const struct entry *ent)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 			O_CLOEXEC, 0600);
@@ -237,7 +238,7 @@ static int make_file(struct dirout *d, int dirfd, const char *name,
 }
 
 static int make_dir(struct dirout *d, int dirfd, const char *name,
-		    const struct tarout_entry *ent, size_t pathlen)
+		    const struct entry *ent, size_t pathlen)
 {
 	struct dirout_dir *top;
 	int rc;
@@ -255,7 +256,7 @@ static int make_dir(struct dirout *d, int dirfd, const char *name,
 
 /* A hard link's target, an earlier entry: its parent opened by walk. */
 static int make_link(struct dirout *d, int dirfd, const char *name,
-		     const struct tarout_entry *ent)
+		     const struct entry *ent)
 {
 	const char *t = ent->linkname, *slash = memrchr(t, '/', ent->linklen);
 	int pfd = dup(d->dirs[0].fd), rc = 0;
@@ -294,10 +295,10 @@ static int make_link(struct dirout *d, int dirfd, const char *name,
 }
 
 static int make_special(struct dirout *d, int dirfd, const char *name,
-			const struct tarout_entry *ent)
+			const struct entry *ent)
 {
-	mode_t type = ent->type == TAROUT_FIFO ? S_IFIFO
-		      : ent->type == TAROUT_CHR ? S_IFCHR : S_IFBLK;
+	mode_t type = ent->type == ENTRY_FIFO ? S_IFIFO
+		      : ent->type == ENTRY_CHR ? S_IFCHR : S_IFBLK;
 	int rc;
 
 	if (type != S_IFIFO && !d->root) {
@@ -312,9 +313,11 @@ static int make_special(struct dirout *d, int dirfd, const char *name,
 	return rc ? rc : set_times(dirfd, name, ent->mtime);
 }
 
-int dirout_entry(void *arg, const struct tarout_entry *ent, struct err *e)
+/* The entry writer's write: one entry made in the temporary tree. */
+static int dirout_write(struct entry_writer *w, const struct entry *ent,
+			struct err *e)
 {
-	struct dirout *d = arg;
+	struct dirout *d = (struct dirout *)w;
 	const char *slash = memrchr(ent->path, '/', ent->pathlen);
 	size_t plen = slash ? (size_t)(slash - ent->path) : 0;
 	const char *base = slash ? slash + 1 : ent->path;
@@ -328,13 +331,13 @@ int dirout_entry(void *arg, const struct tarout_entry *ent, struct err *e)
 	dirfd = d->dirs[d->depth].fd;
 	if (!rc) {
 		switch (ent->type) {
-		case TAROUT_DIR:
+		case ENTRY_DIR:
 			rc = make_dir(d, dirfd, name, ent, ent->pathlen);
 			break;
-		case TAROUT_FILE:
+		case ENTRY_FILE:
 			rc = make_file(d, dirfd, name, ent);
 			break;
-		case TAROUT_SYMLINK: {
+		case ENTRY_SYMLINK: {
 			char *t = strndup(ent->linkname, ent->linklen);
 
 			rc = !t ? -ENOMEM : symlinkat(t, dirfd, name) ? -errno
@@ -344,7 +347,7 @@ int dirout_entry(void *arg, const struct tarout_entry *ent, struct err *e)
 			free(t);
 			break;
 		}
-		case TAROUT_HARDLINK:
+		case ENTRY_HARDLINK:
 			rc = make_link(d, dirfd, name, ent);
 			break;
 		default:
@@ -359,6 +362,22 @@ int dirout_entry(void *arg, const struct tarout_entry *ent, struct err *e)
 			       strerror(-rc));
 	}
 	return 0;
+}
+
+/* Nothing to end: dirout_commit completes the tree. */
+static int dirout_finish(struct entry_writer *w, struct err *e)
+{
+	return 0;
+}
+
+static const struct entry_writer_ops dirout_ops = {
+	.write = dirout_write,
+	.finish = dirout_finish,
+};
+
+struct entry_writer *dirout_writer(struct dirout *d)
+{
+	return &d->w;
 }
 
 /* rm -rf below dirfd, never following a symlink. */
@@ -411,6 +430,7 @@ int dirout_open(const char *path, struct dirout **out, struct err *e)
 	    !(d->buf = malloc(DIROUT_COPY)) ||
 	    !(d->dirs = calloc(16, sizeof(*d->dirs))))
 		goto fail;
+	d->w.ops = &dirout_ops;
 	/* Nothing made yet: dirout_abort must remove and close nothing. */
 	d->dirs[0].fd = -1;
 	d->cap = 16;

@@ -1,6 +1,6 @@
 /*
  * dirout: a tree written into a directory (`-o dir:PATH`), entry by entry
- * as export hands them to a tarout_new_fn writer.
+ * as export hands them to its entry writer (layers/entry.h).
  *
  * Safety: everything is created relative to open directory fds (openat,
  * mkdirat, symlinkat, linkat), each directory opened with O_NOFOLLOW, and
@@ -18,7 +18,7 @@
 #define OVERTAR_DIROUT_H
 
 #include "base/err.h"
-#include "layers/tarout.h"
+#include "layers/entry.h"
 
 struct dirout;
 
@@ -27,8 +27,11 @@ struct dirout;
  * naming the output (-ENOTEMPTY: path is a directory with entries).
  */
 int dirout_open(const char *path, struct dirout **out, struct err *e);
-/* A tarout_fn: writes one entry (arg: the dirout). */
-int dirout_entry(void *arg, const struct tarout_entry *ent, struct err *e);
+/*
+ * d as an entry writer (owned by d): write creates each entry in the
+ * temporary tree, finish does nothing (dirout_commit completes the tree).
+ */
+struct entry_writer *dirout_writer(struct dirout *d);
 /*
  * Sets the directories' modes and times, renames the tree into place and
  * frees d. Returns 0 or a negative errno with e set (then the tree is

@@ -40,9 +40,8 @@ enum {
 
 /* Buffers reused across entries, so a million entries cost no mallocs. */
 struct tarout {
+	struct entry_writer w;	/* first: tarout_writer */
 	struct sink *sink;
-	tarout_fn *fn;		/* tarout_new_fn: entries go here instead */
-	void *fn_arg;
 	char *name;		/* the path, with '/' for a directory */
 	size_t name_cap;
 	char *pax;		/* pax records of the current entry */
@@ -63,24 +62,36 @@ struct hdr {
 
 static const unsigned char zeros[64 << 10];
 
+static int writer_write(struct entry_writer *w, const struct entry *ent,
+			struct err *e)
+{
+	return tarout_write((struct tarout *)w, ent, e);
+}
+
+static int writer_finish(struct entry_writer *w, struct err *e)
+{
+	return tarout_finish((struct tarout *)w, e);
+}
+
+static const struct entry_writer_ops tarout_ops = {
+	.write = writer_write,
+	.finish = writer_finish,
+};
+
 struct tarout *tarout_new(struct sink *sink)
 {
 	struct tarout *t = calloc(1, sizeof(*t));
 
-	if (t)
+	if (t) {
+		t->w.ops = &tarout_ops;
 		t->sink = sink;
+	}
 	return t;
 }
 
-struct tarout *tarout_new_fn(tarout_fn *fn, void *arg)
+struct entry_writer *tarout_writer(struct tarout *t)
 {
-	struct tarout *t = calloc(1, sizeof(*t));
-
-	if (t) {
-		t->fn = fn;
-		t->fn_arg = arg;
-	}
-	return t;
+	return &t->w;
 }
 
 void tarout_free(struct tarout *t)
@@ -248,7 +259,7 @@ static int pax_add_time(struct tarout *t, const struct timespec *ts)
 	return pax_add(t, "mtime", 5, buf, (size_t)n);
 }
 
-static int pax_add_xattrs(struct tarout *t, const struct tarout_entry *ent)
+static int pax_add_xattrs(struct tarout *t, const struct entry *ent)
 {
 	static const char pre[] = "SCHILY.xattr.";
 	char *key = NULL;
@@ -291,7 +302,7 @@ static uint64_t mtime_clamp(const struct timespec *ts)
 }
 
 /* Builds the records, in a fixed order, of what does not fit h. */
-static int pax_build(struct tarout *t, const struct tarout_entry *ent,
+static int pax_build(struct tarout *t, const struct entry *ent,
 		     const struct hdr *h)
 {
 	size_t split;
@@ -337,7 +348,7 @@ static int write_padding(struct sink *s, uint64_t size)
 
 /* The 'x' entry: named PaxHeaders/BASENAME, 0644, root, the entry's
  * mtime as far as it fits. */
-static int write_pax(struct tarout *t, const struct tarout_entry *ent)
+static int write_pax(struct tarout *t, const struct entry *ent)
 {
 	const char *base = ent->path, *p;
 	size_t blen, max = USTAR_NAME - (sizeof(PAX_DIR) - 1);
@@ -397,16 +408,16 @@ static int write_data(struct sink *s, const struct memfs_data *d)
 }
 
 static const char type_flags[] = {
-	[TAROUT_FILE] = '0', [TAROUT_DIR] = '5', [TAROUT_SYMLINK] = '2',
-	[TAROUT_HARDLINK] = '1', [TAROUT_CHR] = '3', [TAROUT_BLK] = '4',
-	[TAROUT_FIFO] = '6',
+	[ENTRY_FILE] = '0', [ENTRY_DIR] = '5', [ENTRY_SYMLINK] = '2',
+	[ENTRY_HARDLINK] = '1', [ENTRY_CHR] = '3', [ENTRY_BLK] = '4',
+	[ENTRY_FIFO] = '6',
 };
 
 /* Fills h from ent; a directory's name gets its '/'. */
-static int hdr_from_entry(struct tarout *t, const struct tarout_entry *ent,
+static int hdr_from_entry(struct tarout *t, const struct entry *ent,
 			  struct hdr *h, struct err *e)
 {
-	bool dir = ent->type == TAROUT_DIR;
+	bool dir = ent->type == ENTRY_DIR;
 	int r;
 
 	if ((unsigned)ent->type >= sizeof(type_flags) || !ent->pathlen)
@@ -430,13 +441,13 @@ static int hdr_from_entry(struct tarout *t, const struct tarout_entry *ent,
 		.gid = ent->gid,
 		.mtime = mtime_clamp(&ent->mtime),
 	};
-	if (ent->type == TAROUT_SYMLINK || ent->type == TAROUT_HARDLINK) {
+	if (ent->type == ENTRY_SYMLINK || ent->type == ENTRY_HARDLINK) {
 		h->link = ent->linkname ? ent->linkname : "";
 		h->linklen = ent->linkname ? ent->linklen : 0;
 	}
-	if (ent->type == TAROUT_FILE && ent->data)
+	if (ent->type == ENTRY_FILE && ent->data)
 		h->size = ent->data->size;
-	if (ent->type == TAROUT_CHR || ent->type == TAROUT_BLK) {
+	if (ent->type == ENTRY_CHR || ent->type == ENTRY_BLK) {
 		h->dev = true;
 		h->major = major(ent->rdev);
 		h->minor = minor(ent->rdev);
@@ -450,7 +461,7 @@ static int hdr_from_entry(struct tarout *t, const struct tarout_entry *ent,
 	return 0;
 }
 
-int tarout_write(struct tarout *t, const struct tarout_entry *ent,
+int tarout_write(struct tarout *t, const struct entry *ent,
 		 struct err *e)
 {
 	unsigned char b[BLOCK];
@@ -458,8 +469,6 @@ int tarout_write(struct tarout *t, const struct tarout_entry *ent,
 	uint64_t size;
 	int r;
 
-	if (t->fn)
-		return t->fn(t->fn_arg, ent, e);
 	r = hdr_from_entry(t, ent, &h, e);
 	if (r)
 		goto fail;
@@ -485,7 +494,7 @@ int tarout_write(struct tarout *t, const struct tarout_entry *ent,
 		err_set(e, r, "cannot write header: %s", strerror(-r));
 		goto fail;
 	}
-	if (ent->type == TAROUT_FILE && size) {
+	if (ent->type == ENTRY_FILE && size) {
 		r = write_data(t->sink, ent->data);
 		if (r == -EINVAL)
 			err_set(e, r, "content extents overlap or pass its size");
@@ -504,7 +513,7 @@ fail:
 int tarout_finish(struct tarout *t, struct err *e)
 {
 	/* two zero blocks end the archive; no blocking-factor padding */
-	int r = t->fn ? 0 : sink_write(t->sink, zeros, 2 * BLOCK);
+	int r = sink_write(t->sink, zeros, 2 * BLOCK);
 
 	if (r)
 		return err_set(e, r, "cannot write end of archive: %s",

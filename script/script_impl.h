@@ -1,6 +1,8 @@
 /*
- * script_impl: what the interpreter (script.c) and the command handlers
- * (the table in script_cmds.c) share. Private to script/script*.c.
+ * script_impl: what the interpreter (script.c) and the commands
+ * (script_cmds.c's table; script_tree, script_copy, script_attr,
+ * script_text, script_users, script_vars, script_extract) share. Private
+ * to script/script*.c.
  */
 #ifndef OVERTAR_SCRIPT_IMPL_H
 #define OVERTAR_SCRIPT_IMPL_H

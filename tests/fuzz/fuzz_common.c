@@ -64,7 +64,7 @@ int fuzz_flatten(struct ovl *ovl, struct err *e)
 		sink_abort(s);
 		return -ENOMEM;
 	}
-	rc = export_flat(ovl_vfs(ovl), t, e);
+	rc = export_flat(ovl_vfs(ovl), tarout_writer(t), e);
 	if (!rc)
 		rc = tarout_finish(t, e);
 	tarout_free(t);

@@ -83,7 +83,7 @@ static void write_layer(struct ovl *ovl)
 	t = tarout_new(s);
 	if (t && !export_layer(ovl_layer(ovl, ovl_nlayers(ovl)),
 			       EXPORT_WH_OCI, (struct timespec){ 1700000000, 0 },
-			       t, &e) &&
+			       tarout_writer(t), &e) &&
 	    !tarout_finish(t, &e)) {
 		tarout_free(t);
 		sink_commit(s, &e);

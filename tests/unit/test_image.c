@@ -75,7 +75,7 @@ static void spec_split(void **state)
 	assert_true(image_is_spec("oci:x"));
 	assert_true(image_is_spec("docker-archive:x"));
 	assert_false(image_is_spec("x.tar"));
-	assert_true(image_is_dir_spec("dir:x"));
+	assert_false(image_is_spec("dir:x"));	/* a tree, not an image */
 }
 
 static void config_keeps_fields_and_squashes_history(void **state)
@@ -92,7 +92,7 @@ static void config_keeps_fields_and_squashes_history(void **state)
 	struct image_out_opts o = { .created = { 1700000000, 0 },
 				    .created_by = "overtar flatten",
 				    .base = &base };
-	json_t *j;
+	json_t *j, *plat;
 	char *s, d[72];
 	size_t len;
 
@@ -103,7 +103,14 @@ static void config_keeps_fields_and_squashes_history(void **state)
 					  NULL), 0);
 	memset(id[0], 0xab, 32);
 	assert_int_equal(image_config_make(&o, (const unsigned char (*)[32])id,
-					   1, &s, &len), 0);
+					   1, &s, &len, &plat), 0);
+	/* the platform of the config written, for the index */
+	assert_string_equal(json_string_value(json_object_get(plat,
+		"architecture")), "arm64");
+	assert_string_equal(json_string_value(json_object_get(plat, "os")),
+			    "linux");
+	assert_int_equal(json_object_size(plat), 2);
+	json_decref(plat);
 	assert_int_equal(image_json_parse(s, len, &j, NULL), 0);
 	assert_string_equal(json_string_value(json_object_get(j, "created")),
 			    "2023-11-14T22:13:20Z");
@@ -126,7 +133,7 @@ static void config_keeps_fields_and_squashes_history(void **state)
 	char *s2;
 	size_t len2;
 	assert_int_equal(image_config_make(&o, (const unsigned char (*)[32])id,
-					   1, &s2, &len2), 0);
+					   1, &s2, &len2, NULL), 0);
 	assert_int_equal(len, len2);
 	assert_memory_equal(s, s2, len);
 	free(s);

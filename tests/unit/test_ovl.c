@@ -913,7 +913,7 @@ static size_t export_and_read(struct ovl *ovl, enum export_whiteouts style,
 	assert_int_equal(sink_open(path, NULL, &s, &e), 0);
 	t = tarout_new(s);
 	assert_non_null(t);
-	assert_int_equal(export_layer(upper(ovl), style, now, t, &e), 0);
+	assert_int_equal(export_layer(upper(ovl), style, now, tarout_writer(t), &e), 0);
 	assert_int_equal(tarout_finish(t, &e), 0);
 	tarout_free(t);
 	assert_int_equal(sink_commit(s, &e), 0);

@@ -61,7 +61,7 @@ static void slurp(const char *path, struct out *o)
 
 /* Writes the entries and the end blocks through a sink with opts; returns
  * the archive bytes. */
-static void write_tar_opts(const struct tarout_entry *ents, size_t n,
+static void write_tar_opts(const struct entry *ents, size_t n,
 			   const struct sink_opts *opts, struct out *o)
 {
 	char path[128];
@@ -84,14 +84,14 @@ static void write_tar_opts(const struct tarout_entry *ents, size_t n,
 		assert_int_equal(o->len % 512, 0);
 }
 
-static void write_tar(const struct tarout_entry *ents, size_t n,
+static void write_tar(const struct entry *ents, size_t n,
 		      struct out *o)
 {
 	write_tar_opts(ents, n, NULL, o);
 }
 
 /* Writes one entry; returns tarout_write's result, e filled. */
-static int write_bad(const struct tarout_entry *ent, struct err *e)
+static int write_bad(const struct entry *ent, struct err *e)
 {
 	char path[128];
 	struct sink *s;
@@ -171,8 +171,8 @@ static char *repeat(char c, size_t n)
 static void test_file_header_fields(void **state)
 {
 	struct memfs_data *d = mem_data("hello");
-	struct tarout_entry ent = {
-		.type = TAROUT_FILE, .path = "etc/motd", .pathlen = 8,
+	struct entry ent = {
+		.type = ENTRY_FILE, .path = "etc/motd", .pathlen = 8,
 		.mode = S_IFREG | 04755, .uid = 1000, .gid = 100,
 		.mtime = { 1700000000, 0 }, .data = d,
 	};
@@ -212,8 +212,8 @@ static void test_file_header_fields(void **state)
 
 static void test_directory_gets_trailing_slash(void **state)
 {
-	struct tarout_entry ent = {
-		.type = TAROUT_DIR, .path = "usr/lib", .pathlen = 7,
+	struct entry ent = {
+		.type = ENTRY_DIR, .path = "usr/lib", .pathlen = 7,
 		.mode = 0755,
 	};
 	struct archive_entry *ae;
@@ -235,7 +235,7 @@ static void test_directory_gets_trailing_slash(void **state)
 static void test_long_path_split_into_prefix(void **state)
 {
 	char *path = repeat('p', 200);
-	struct tarout_entry ent = { .type = TAROUT_DIR, .mode = 0755 };
+	struct entry ent = { .type = ENTRY_DIR, .mode = 0755 };
 	struct archive_entry *ae;
 	struct archive *a;
 	struct out o;
@@ -261,8 +261,8 @@ static void test_long_path_split_into_prefix(void **state)
 static void test_long_path_uses_pax(void **state)
 {
 	char *path = repeat('a', 300);
-	struct tarout_entry ent = {
-		.type = TAROUT_FILE, .mode = 0644, .mtime = { 5, 0 },
+	struct entry ent = {
+		.type = ENTRY_FILE, .mode = 0644, .mtime = { 5, 0 },
 	};
 	struct archive_entry *ae;
 	struct archive *a;
@@ -295,12 +295,12 @@ static void test_long_path_uses_pax(void **state)
 static void test_long_link_names(void **state)
 {
 	char *target = repeat('t', 250), *hpath = repeat('h', 220);
-	struct tarout_entry ents[] = {
-		{ .type = TAROUT_SYMLINK, .path = "ln", .pathlen = 2,
+	struct entry ents[] = {
+		{ .type = ENTRY_SYMLINK, .path = "ln", .pathlen = 2,
 		  .mode = 0777, .linkname = target, .linklen = 250 },
-		{ .type = TAROUT_FILE, .path = hpath, .pathlen = 220,
+		{ .type = ENTRY_FILE, .path = hpath, .pathlen = 220,
 		  .mode = 0644 },
-		{ .type = TAROUT_HARDLINK, .path = "hl", .pathlen = 2,
+		{ .type = ENTRY_HARDLINK, .path = "hl", .pathlen = 2,
 		  .mode = 0644, .linkname = hpath, .linklen = 220 },
 	};
 	struct archive_entry *ae;
@@ -326,10 +326,10 @@ static void test_long_link_names(void **state)
 
 static void test_short_links(void **state)
 {
-	struct tarout_entry ents[] = {
-		{ .type = TAROUT_SYMLINK, .path = "bin/sh", .pathlen = 6,
+	struct entry ents[] = {
+		{ .type = ENTRY_SYMLINK, .path = "bin/sh", .pathlen = 6,
 		  .mode = 0777, .linkname = "dash", .linklen = 4 },
-		{ .type = TAROUT_HARDLINK, .path = "bin/sh2", .pathlen = 7,
+		{ .type = ENTRY_HARDLINK, .path = "bin/sh2", .pathlen = 7,
 		  .mode = 0755, .linkname = "bin/sh", .linklen = 6 },
 	};
 	struct archive_entry *ae;
@@ -352,8 +352,8 @@ static void test_short_links(void **state)
 
 static void test_large_ids_use_pax(void **state)
 {
-	struct tarout_entry ent = {
-		.type = TAROUT_DIR, .path = "d", .pathlen = 1, .mode = 0700,
+	struct entry ent = {
+		.type = ENTRY_DIR, .path = "d", .pathlen = 1, .mode = 0700,
 		.uid = 2147483648u, .gid = 4294967294u,
 	};
 	static const char recs[] = "18 uid=2147483648\n18 gid=4294967294\n";
@@ -391,8 +391,8 @@ static const char *first_record(struct out *o, char *buf, size_t size)
  */
 static void check_mtime(time_t sec, long nsec, const char *rec)
 {
-	struct tarout_entry ent = {
-		.type = TAROUT_FIFO, .path = "f", .pathlen = 1, .mode = 0600,
+	struct entry ent = {
+		.type = ENTRY_FIFO, .path = "f", .pathlen = 1, .mode = 0600,
 		.mtime = { sec, nsec },
 	};
 	struct archive_entry *ae;
@@ -438,8 +438,8 @@ static void test_negative_mtime_uses_pax(void **state)
 
 static void test_huge_mtime_uses_pax(void **state)
 {
-	struct tarout_entry ent = {
-		.type = TAROUT_FIFO, .path = "f", .pathlen = 1, .mode = 0600,
+	struct entry ent = {
+		.type = ENTRY_FIFO, .path = "f", .pathlen = 1, .mode = 0600,
 		.mtime = { 8589934592, 0 },	/* 2^33 */
 	};
 	struct out o;
@@ -461,8 +461,8 @@ static void test_xattrs_binary_exact(void **state)
 		{ .name = "user.a", .value = v1, .len = 5 },
 		{ .name = "user.empty", .value = NULL, .len = 0 },
 	};
-	struct tarout_entry ent = {
-		.type = TAROUT_DIR, .path = "x", .pathlen = 1, .mode = 0755,
+	struct entry ent = {
+		.type = ENTRY_DIR, .path = "x", .pathlen = 1, .mode = 0755,
 		.xattrs = xs, .nxattrs = 3,
 	};
 	struct archive_entry *ae;
@@ -497,12 +497,12 @@ static void test_xattrs_binary_exact(void **state)
 
 static void test_devices_and_fifo(void **state)
 {
-	struct tarout_entry ents[] = {
-		{ .type = TAROUT_CHR, .path = "dev/null", .pathlen = 8,
+	struct entry ents[] = {
+		{ .type = ENTRY_CHR, .path = "dev/null", .pathlen = 8,
 		  .mode = 0666, .rdev = makedev(1, 3) },
-		{ .type = TAROUT_BLK, .path = "dev/big", .pathlen = 7,
+		{ .type = ENTRY_BLK, .path = "dev/big", .pathlen = 7,
 		  .mode = 0660, .rdev = makedev(4095, 1048575) },
-		{ .type = TAROUT_FIFO, .path = "run/p", .pathlen = 5,
+		{ .type = ENTRY_FIFO, .path = "run/p", .pathlen = 5,
 		  .mode = 0600 },
 	};
 	struct archive_entry *ae;
@@ -560,8 +560,8 @@ static void check_holey(const struct sink_opts *opts)
 {
 	unsigned char want[9000];
 	struct memfs_data *d = holey_data(want);
-	struct tarout_entry ent = {
-		.type = TAROUT_FILE, .path = "sparse", .pathlen = 6,
+	struct entry ent = {
+		.type = ENTRY_FILE, .path = "sparse", .pathlen = 6,
 		.mode = 0644, .data = d,
 	};
 	struct out o, plain;
@@ -614,11 +614,11 @@ static void test_compressed_output_matches_plain(void **state)
 	unsigned char *big = malloc(n);
 	struct memfs_src *src;
 	struct memfs_data *d;
-	struct tarout_entry ents[] = {
-		{ .type = TAROUT_DIR, .path = "d", .pathlen = 1, .mode = 0755 },
-		{ .type = TAROUT_FILE, .path = "d/big", .pathlen = 5,
+	struct entry ents[] = {
+		{ .type = ENTRY_DIR, .path = "d", .pathlen = 1, .mode = 0755 },
+		{ .type = ENTRY_FILE, .path = "d/big", .pathlen = 5,
 		  .mode = 0644, .mtime = { 1, 2 } },
-		{ .type = TAROUT_SYMLINK, .path = "d/l", .pathlen = 3,
+		{ .type = ENTRY_SYMLINK, .path = "d/l", .pathlen = 3,
 		  .mode = 0777, .linkname = "big", .linklen = 3 },
 	};
 	struct out plain, z;
@@ -655,10 +655,10 @@ static void test_same_entries_same_bytes(void **state)
 		{ .name = "user.k", .value = (unsigned char *)"v", .len = 1 },
 	};
 	struct memfs_data *d = mem_data("content");
-	struct tarout_entry ents[] = {
-		{ .type = TAROUT_DIR, .path = "a", .pathlen = 1, .mode = 0755,
+	struct entry ents[] = {
+		{ .type = ENTRY_DIR, .path = "a", .pathlen = 1, .mode = 0755,
 		  .mtime = { 3, 4 }, .xattrs = xs, .nxattrs = 1 },
-		{ .type = TAROUT_FILE, .path = "a/f", .pathlen = 3,
+		{ .type = ENTRY_FILE, .path = "a/f", .pathlen = 3,
 		  .mode = 0644, .data = d, .uid = 1u << 31 },
 	};
 	struct out o1, o2;
@@ -686,8 +686,8 @@ static void test_finish_writes_two_zero_blocks(void **state)
 
 static void test_huge_device_number_fails(void **state)
 {
-	struct tarout_entry ent = {
-		.type = TAROUT_CHR, .path = "dev/x", .pathlen = 5,
+	struct entry ent = {
+		.type = ENTRY_CHR, .path = "dev/x", .pathlen = 5,
 		.mode = 0600, .rdev = makedev(1u << 22, 0),
 	};
 	struct err e = { 0 };
@@ -700,8 +700,8 @@ static void test_huge_device_number_fails(void **state)
 
 static void test_bad_nsec_fails(void **state)
 {
-	struct tarout_entry ent = {
-		.type = TAROUT_DIR, .path = "d", .pathlen = 1, .mode = 0755,
+	struct entry ent = {
+		.type = ENTRY_DIR, .path = "d", .pathlen = 1, .mode = 0755,
 		.mtime = { 0, 1000000000 },
 	};
 	struct err e = { 0 };
@@ -715,8 +715,8 @@ static void test_xattr_name_with_equals_fails(void **state)
 	struct memfs_xattr xs[] = {
 		{ .name = "user.a=b", .value = (unsigned char *)"v", .len = 1 },
 	};
-	struct tarout_entry ent = {
-		.type = TAROUT_DIR, .path = "d", .pathlen = 1, .mode = 0755,
+	struct entry ent = {
+		.type = ENTRY_DIR, .path = "d", .pathlen = 1, .mode = 0755,
 		.xattrs = xs, .nxattrs = 1,
 	};
 	struct err e = { 0 };
@@ -730,8 +730,8 @@ static void test_short_source_fails(void **state)
 	char path[128];
 	struct memfs_src *src;
 	struct memfs_data *d;
-	struct tarout_entry ent = {
-		.type = TAROUT_FILE, .path = "f", .pathlen = 1, .mode = 0644,
+	struct entry ent = {
+		.type = ENTRY_FILE, .path = "f", .pathlen = 1, .mode = 0644,
 	};
 	struct err e = { 0 };
 	int fd;
@@ -754,8 +754,8 @@ static void test_overlapping_extents_fail(void **state)
 {
 	struct memfs_src *src = memfs_src_mem("abcdef", 6);
 	struct memfs_data *d = memfs_data_new(10, 2);
-	struct tarout_entry ent = {
-		.type = TAROUT_FILE, .path = "f", .pathlen = 1, .mode = 0644,
+	struct entry ent = {
+		.type = ENTRY_FILE, .path = "f", .pathlen = 1, .mode = 0644,
 	};
 	struct err e = { 0 };
 
