@@ -104,11 +104,12 @@ mode_t script_mode_apply(const struct script_mode *m, mode_t old, bool dir);
 /*
  * A -m option's mode for something new: the value of -m applied to base
  * (0777 for directories, 0666 for other files, as mkdir(1) and mknod(1)
- * start from), or dflt when no -m was given. 0 or -EINVAL with the
- * reason recorded on c.
+ * start from), or dflt when no -m was given; in *bits (when not NULL) the
+ * bits the mode names (mode_adjust's pmode_bits; 0 without -m). 0 or
+ * -EINVAL with the reason recorded on c.
  */
 int script_opt_mode(struct script_ctx *c, mode_t base, bool dir, mode_t dflt,
-		    mode_t *out);
+		    mode_t *out, mode_t *bits);
 
 /*
  * The ids OWNER[:GROUP] names: numbers, or names of the image's passwd

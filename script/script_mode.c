@@ -152,10 +152,13 @@ void script_mode_free(struct script_mode *m)
 	free(m);
 }
 
-mode_t script_mode_apply(const struct script_mode *m, mode_t old, bool dir)
+/* mode_adjust: the new bits, and in *bits those the mode names. */
+static mode_t adjust(const struct script_mode *m, mode_t old, bool dir,
+		     mode_t *bits)
 {
 	mode_t mode = old & ALL_BITS;
 
+	*bits = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct change *ch = &m->c[i];
 		mode_t omit = (dir ? S_ISUID | S_ISGID : 0) & ~ch->mentioned;
@@ -177,24 +180,37 @@ mode_t script_mode_apply(const struct script_mode *m, mode_t old, bool dir)
 		value &= (ch->affected ? ch->affected : ALL_BITS) & ~omit;
 		if (ch->op == '=') {
 			keep = (ch->affected ? ~ch->affected : 0) | omit;
+			*bits |= ALL_BITS & ~keep;
 			mode = (mode & keep) | value;
 		} else if (ch->op == '+') {
+			*bits |= value;
 			mode |= value;
 		} else {
+			*bits |= value;
 			mode &= ~value;
 		}
 	}
 	return mode;
 }
 
+mode_t script_mode_apply(const struct script_mode *m, mode_t old, bool dir)
+{
+	mode_t bits;
+
+	return adjust(m, old, dir, &bits);
+}
+
 int script_opt_mode(struct script_ctx *c, mode_t base, bool dir, mode_t dflt,
-		    mode_t *out)
+		    mode_t *out, mode_t *bits)
 {
 	const char *s = script_optval(c, 'm');
 	struct script_mode *m;
+	mode_t named;
 	int rc;
 
 	*out = dflt;
+	if (bits)
+		*bits = 0;
 	if (!script_opt(c, 'm'))
 		return 0;
 	rc = script_mode_parse(s, &m);
@@ -202,7 +218,9 @@ int script_opt_mode(struct script_ctx *c, mode_t base, bool dir, mode_t dflt,
 		return script_failf(c, NULL, rc, "invalid mode '%s'", s);
 	if (rc)
 		return rc;
-	*out = script_mode_apply(m, base, dir);
+	*out = adjust(m, base, dir, &named);
+	if (bits)
+		*bits = named;
 	script_mode_free(m);
 	return 0;
 }

@@ -394,6 +394,18 @@ static void test_mkdir(void **state)
 	RUN_FAIL(f, "mkdir etc", -EEXIST, "t.ots:1: mkdir: etc: file exists");
 	RUN_FAIL(f, "\nmkdir -m 9 q", -EINVAL,
 		 "t.ots:2: mkdir: invalid mode '9'");
+	/* a setgid parent's bit stays unless the mode names it: what
+	 * coreutils 9.1 mkdir -m gives on Linux in a 2755 directory */
+	RUN_OK(f, "mkdir -m 2755 sg\nmkdir -m 4755 sg/x\nmkdir -m 0700 sg/y\n"
+		  "mkdir -m 04755 sg/w\nmkdir -m u+s sg/z\nmkdir -m g-s sg/v\n"
+		  "mkdir -p -m 0750 sg/p/q");
+	assert_int_equal(st(f, "sg/x").mode, S_IFDIR | 06755);
+	assert_int_equal(st(f, "sg/y").mode, S_IFDIR | 02700);
+	assert_int_equal(st(f, "sg/w").mode, S_IFDIR | 04755);
+	assert_int_equal(st(f, "sg/z").mode, S_IFDIR | 06777);
+	assert_int_equal(st(f, "sg/v").mode, S_IFDIR | 0777);
+	assert_int_equal(st(f, "sg/p").mode, S_IFDIR | 02755);
+	assert_int_equal(st(f, "sg/p/q").mode, S_IFDIR | 02750);
 	/* a file on the way: ENOTDIR, as coreutils mkdir -p says */
 	RUN_FAIL(f, "mkdir -p etc/f/x", -ENOTDIR,
 		 "t.ots:1: mkdir: etc/f/x: not a directory");
