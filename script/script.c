@@ -278,7 +278,9 @@ static bool is_minus_mode(const struct script_ctx *c, const char *w)
 {
 	struct script_mode *m;
 
-	if (strcmp(c->cmd->name, "chmod") || w[strspn(w, "-rwxXstugoa,+=")])
+	/* "--x" is a long option to getopt_long, and so an unknown one */
+	if (strcmp(c->cmd->name, "chmod") || w[1] == '-' ||
+	    w[strspn(w, "-rwxXstugoa,+=")])
 		return false;
 	if (script_mode_parse(w, &m))
 		return false;

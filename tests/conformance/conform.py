@@ -105,7 +105,10 @@ class Undefined(Exception):
 def make_tools(root):
     """root/.oracle/{ld.so,lib/,bin/}: host binaries runnable in a chroot."""
     o = os.path.join(root, ".oracle")
-    if os.path.exists(os.path.join(o, "ready")):
+    ready = os.path.join(o, "ready")
+    # the marker names the tools, so that a kept directory made with fewer
+    # is made again
+    if os.path.exists(ready) and open(ready).read() == " ".join(TOOLS):
         return
     if os.path.exists(o):
         shutil.rmtree(o)
@@ -130,7 +133,8 @@ def make_tools(root):
             os.path.join(HERE, "lib", "chmod_shim.c")])
     if r.returncode:
         raise Skip("cannot build lib/chmod_shim.c: %s" % r.stderr.decode(errors="replace"))
-    open(os.path.join(o, "ready"), "w").close()
+    with open(ready, "w") as f:
+        f.write(" ".join(TOOLS))
 
 
 # ---------------------------------------------------------------- listings

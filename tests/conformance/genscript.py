@@ -463,8 +463,17 @@ class Script:
         r = self.r
         ds = [d for d in self.dirs() if d]
         d = "/" + r.choice(ds) if ds and r.random() < 0.8 else ""
-        # ".*" at the root would meet the oracle's own .oracle
-        g = r.choice([x for x in self.GLOBS if d or not x.startswith(".")])
+        # mostly a pattern that matches: a name's first byte and a star
+        kids = [base(k) for k in self.v.children(d[1:])]
+        if kids and r.random() < 0.5:
+            k = r.choice(kids)
+            # a byte the lexer or bash would take as syntax, or the
+            # root's hidden names (the oracle's .oracle), as "?"
+            g = ("?" if k[0] in " \t'\"\\#<*?[]" or (k[0] == "." and not d)
+                 else k[0]) + "*"
+        else:
+            # ".*" at the root would meet the oracle's own .oracle
+            g = r.choice([x for x in self.GLOBS if d or not x.startswith(".")])
         what = r.choice(["chmod", "rm", "chown"])
         if what == "chmod":
             argv = ["chmod"] + (["-R"] if r.random() < 0.3 else []) + \

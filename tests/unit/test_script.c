@@ -894,6 +894,11 @@ static void test_recursive(void **state)
 	assert_int_equal(st(f, "l").uid, 7);
 	assert_int_equal(st(f, "etc/f").uid, 0);
 	assert_int_equal(st(f, "etc/f").mode, S_IFREG | 0600);	/* chmod: */
+	/* chmod -w: a mode, as chmod.c takes it; --w: an option */
+	RUN_OK(f, "chmod -w,o+x d/x");
+	assert_int_equal(st(f, "d/x").mode, S_IFREG | 0401);
+	RUN_FAIL(f, "chmod --tw d/x", -EINVAL,
+		 "t.ots:1: chmod: unknown option '--tw'");
 	RUN_FAIL(f, "chown -R app none", -ENOENT,
 		 "t.ots:1: chown: none: no such file or directory");
 }
@@ -962,6 +967,9 @@ static void test_variables(void **state)
 static void test_line_edits(void **state)
 {
 	struct fx *f = *state;
+	const struct memfs_xattr *x;
+	struct vfs_node *n;
+	uint32_t nx;
 
 	RUN_OK(f, "write etc/f 'a=1\nb=2'\nchmod 640 etc/f\nchown app:staff etc/f\n"
 		  "setxattr user.k v etc/f\n"
@@ -978,6 +986,11 @@ static void test_line_edits(void **state)
 	assert_int_equal(st(f, "etc/f").uid, 1000);
 	assert_int_equal(st(f, "etc/f").gid, 50);
 	assert_true(S_ISLNK(st(f, "l").mode));
+	assert_int_equal(vfs_resolve(f->fs, "etc/f", false, &n), 0);
+	assert_int_equal(vfs_listxattr(f->fs, n, &x, &nx), 0);
+	assert_int_equal(nx, 1);		/* user.k stayed */
+	assert_string_equal(x[0].name, "user.k");
+	vfs_put(f->fs, n);
 	RUN_OK(f, "replace -g etc/f 'x*' '-'");	/* empty matches advance */
 	fx_assert_content(f->fs, "etc/f", "-<-1->-:-a-\n-<-3->-:-c-\n");
 	RUN_FAIL(f, "replace etc/f '^zz' y", -ENOENT,
