@@ -122,3 +122,28 @@ for a in dotdot through hardlink; do
 	esac
 	[ ! -e evil.tar ] || fail "$a.tar: an output was written"
 done
+
+# chown -R and chmod -R walk with a stack of their own: a tree 3000 deep.
+python3 - <<'PY' || fail "cannot make deep.tar"
+import io, tarfile
+with tarfile.open("deep.tar", "w", format=tarfile.PAX_FORMAT) as t:
+    p = ""
+    for i in range(3000):
+        p = (p + "/" if p else "") + "a"
+        ti = tarfile.TarInfo(p)
+        ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+        t.addfile(ti)
+    ti = tarfile.TarInfo(p + "/f")
+    ti.size = 1
+    t.addfile(ti, io.BytesIO(b"x"))
+PY
+run_ok "deep" "$OVERTAR" build -e 'chown -R 7:8 /a' -e 'chmod -R go-rx /a' \
+	-o deepout.tar deep.tar
+python3 - deepout.tar >deep.got <<'PY' || fail "cannot read deepout.tar"
+import sys, tarfile
+ms = tarfile.open(sys.argv[1]).getmembers()
+print(len(ms), {(m.uid, m.gid, oct(m.mode & 0o777)) for m in ms if m.isdir()},
+      [(m.uid, oct(m.mode)) for m in ms if m.isfile()])
+PY
+echo "3001 {(7, 8, '0o700')} [(7, '0o600')]" >deep.want
+same_listing deep.want deep.got "a deep tree"
