@@ -92,14 +92,34 @@ static int read_file(const char *path, char **text, size_t *len)
 	return 0;
 }
 
-/* Runs every script in order; stops at the first failure. */
-static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
+/*
+ * What the scripts run against: the stack, the clock, -D, and the input
+ * image's Env as the variables they start with (Dockerfile reference,
+ * "Environment replacement"). Release with script_env_release.
+ */
+static int script_setup(const struct build_args *a, struct ovl *ovl,
+			struct script_env *env)
 {
-	struct script_env env = { .fs = ovl_vfs(ovl), .now = a->now,
-				  .clamp = a->clamp,
-				  .spool_dir = a->lo.spool_dir,
-				  .defines = a->defines,
-				  .ndefines = a->ndefines };
+	const char **v = NULL;
+	size_t n = 0;
+	int rc = a->image ? image_config_env(a->image, &v, &n) : 0;
+
+	*env = (struct script_env){ .fs = ovl_vfs(ovl), .now = a->now,
+				    .clamp = a->clamp,
+				    .spool_dir = a->lo.spool_dir,
+				    .defines = a->defines,
+				    .ndefines = a->ndefines };
+	for (size_t i = 0; !rc && i < n; i++)
+		if (script_envlist_put(&env->vars, v[i]) == -ENOMEM)
+			rc = -ENOMEM;	/* an entry without '=' is no variable */
+	free(v);
+	return rc;
+}
+
+/* Runs every script in order; stops at the first failure. */
+static int run_scripts(struct build_args *a, struct script_env *env,
+		       struct err *e)
+{
 	int rc = 0;
 
 	for (size_t i = 0; !rc && i < a->nscripts; i++) {
@@ -109,7 +129,7 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 		size_t len = 0;
 
 		if (!s->is_file) {
-			rc = script_run(&env, "-e", s->arg, strlen(s->arg), ".",
+			rc = script_run(env, "-e", s->arg, strlen(s->arg), ".",
 					e);
 			continue;
 		}
@@ -123,12 +143,11 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 		image_sha256(text, len, sum);
 		image_digest_str(sum, a->scripts[i].digest);
 		dir = strdup(s->arg);
-		rc = dir ? script_run(&env, s->arg, text, len, dirname(dir), e)
+		rc = dir ? script_run(env, s->arg, text, len, dirname(dir), e)
 			 : -ENOMEM;
 		free(dir);
 		free(text);
 	}
-	script_env_release(&env);
 	return rc;
 }
 
@@ -174,14 +193,20 @@ static char *created_by(const struct build_args *a)
 	return buf;
 }
 
-/* Writes the result, flat or as a layer, and commits it. */
-static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
+/*
+ * Writes the result, flat or as a layer, and commits it. An image gets
+ * the Env the scripts' env commands made (script_env's edits).
+ */
+static int write_out(struct build_args *a, struct ovl *ovl,
+		     const struct script_env *env, struct err *e)
 {
 	char *by = created_by(a);
 	struct cmd_out_opts oo = {
 		.path = a->out, .comp_given = a->comp_given, .comp = a->comp,
 		.base = a->image, .append = a->emit_layer,
 		.created = a->now, .created_by = by,
+		.set_env = env->edits.n > 0,
+		.env = (const char *const *)env->vars.v, .nenv = env->vars.n,
 	};
 	struct cmd_output out;
 	int rc = by ? cmd_output_open("build", &oo, &out) : -ENOMEM;
@@ -311,6 +336,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 int cmd_build(int argc, char **argv)
 {
 	struct build_args a = { .wh = EXPORT_WH_OCI };
+	struct script_env env = { 0 };
 	struct ovl *ovl = NULL;
 	struct err e;
 	int rc;
@@ -342,7 +368,12 @@ int cmd_build(int argc, char **argv)
 		rc = cmd_report(&e);
 		goto out;
 	}
-	rc = run_scripts(&a, ovl, &e);
+	rc = script_setup(&a, ovl, &env);
+	if (rc) {
+		rc = cmd_fail("out of memory");
+		goto out;
+	}
+	rc = run_scripts(&a, &env, &e);
 	if (rc && !e.line) {
 		/* not a line of a script: the script file could not be read */
 		rc = cmd_report(&e);
@@ -356,8 +387,9 @@ int cmd_build(int argc, char **argv)
 		rc = CMD_FAIL;
 		goto out;
 	}
-	rc = write_out(&a, ovl, &e);
+	rc = write_out(&a, ovl, &env, &e);
 out:
+	script_env_release(&env);
 	cmd_drop_stack(ovl);
 	image_free(a.image);
 	free(a.scripts);

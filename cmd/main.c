@@ -12,13 +12,14 @@
 static const struct cmd_struct commands[] = {
 	{ "build", cmd_build,
 	  "apply an edit script through the overlay; write a tree or a layer",
-	  "usage: overtar build (-f SCRIPT | -e COMMAND)... [-o OUT]\n"
-	  "                     [-z none|gzip|zstd] [--emit flat|layer]\n"
+	  "usage: overtar build (-f SCRIPT | -e COMMAND)... [-D NAME=VALUE]...\n"
+	  "                     [-o OUT] [-z none|gzip|zstd] [--emit flat|layer]\n"
 	  "                     [--whiteouts oci|overlayfs] [--mtime EPOCH]\n"
 	  "                     [--keep-dirlinks] LAYER...\n"
 	  "\n"
 	  "  -f, --file SCRIPT   run the commands of SCRIPT (overtar-script(5))\n"
 	  "  -e COMMAND          run COMMAND; -f and -e run in the order given\n"
+	  "  -D NAME=VALUE       define ${NAME} for the scripts (repeatable)\n"
 	  "  -o, --output OUT    write to OUT (default: stdout, not a tty);\n"
 	  "                      oci:DIR[:TAG] or docker-archive:FILE[:TAG]:\n"
 	  "                      an image (--emit layer: the input image\n"
