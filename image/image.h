@@ -158,11 +158,5 @@ int image_config_make(const struct image_out_opts *o,
  */
 int image_write_file(const char *path, const void *buf, size_t len,
 		     struct err *e);
-/*
- * Reads a whole small file (at most max bytes) relative to dirfd
- * (AT_FDCWD), NUL-terminated. Returns 0 and *buf (free), or a negative
- * errno (-EFBIG past max).
- */
-int image_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 #endif

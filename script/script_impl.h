@@ -151,8 +151,8 @@ int script_var_lookup(void *env, const char *name, size_t len,
 struct memfs_data *script_text_data(const void *buf, size_t len);
 
 /*
- * A data object with the content of the open host file fd (size bytes),
- * copied once into the run's spool file. 0 or a negative errno.
+ * A data object with the content of the open host file fd (its first
+ * size bytes), copied once into the run's spool file (io_copy). 0 or a negative errno.
  */
 int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 		      struct memfs_data **out);
