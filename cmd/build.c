@@ -236,7 +236,10 @@ static bool looks_like_script(const char *path)
 	return true;
 }
 
-/* The options; a usage error returns CMD_USAGE after printing. */
+/*
+ * The options. Returns -1 to go on, or the exit status when done (a usage
+ * error after printing, or --help).
+ */
 static int parse_args(int argc, char **argv, struct build_args *a)
 {
 	bool done;
@@ -244,8 +247,8 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:e:o:z:D:h", build_opts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:e:o:z:D:h" CMD_LAYER_SHORT,
+				build_opts, NULL)) != -1) {
 		size_t nlen;
 
 		switch (c) {
@@ -303,9 +306,10 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	if (optind >= argc)
 		return cmd_usage("build", "no layers given");
 	/* --mtime wins over SOURCE_DATE_EPOCH, which wins over the clock */
-	if (!a->clamp)
-		return cmd_source_date_epoch("build", &a->now, &a->clamp);
-	return CMD_OK;
+	if (!a->clamp &&
+	    (rc = cmd_source_date_epoch("build", &a->now, &a->clamp)))
+		return rc;
+	return -1;
 }
 
 int cmd_build(int argc, char **argv)
@@ -325,8 +329,16 @@ int cmd_build(int argc, char **argv)
 		return cmd_fail("out of memory");
 	}
 	rc = parse_args(argc, argv, &a);
-	if (rc)
+	if (rc >= 0)
 		goto out;
+	{
+		struct cmd_out_opts chk = { .path = a.out,
+					    .comp_given = a.comp_given };
+
+		if ((rc = cmd_output_check("build", &chk)))
+			goto out;
+		a.out = chk.path;	/* "-": stdout */
+	}
 	a.lo.writable = true;
 	a.lo.now = a.now;
 	a.lo.image = &a.image;
@@ -348,6 +360,7 @@ int cmd_build(int argc, char **argv)
 		rc = cmd_fail("out of memory");
 		goto out;
 	}
+	cmd_progress_phase(PROGRESS_SCRIPT);
 	rc = run_scripts(&a, &env, &e);
 	if (rc && !e.line) {
 		/* not a line of a script: the script file could not be read */

@@ -49,6 +49,7 @@ struct tarin_input {
 	/* tarin_src.sha256: every byte from base to size is hashed */
 	const unsigned char *want;
 	struct sha256_ctx hash;
+	struct progress *progress;	/* or NULL */
 };
 
 /* The per-layer spool: an unlinked file written through a buffer. */
@@ -152,6 +153,12 @@ int tarin_entry_data(struct tarin_loader *ld, struct archive_entry *ae,
  * (tarin_entry.c)
  */
 int tarin_load_entry(struct tarin_loader *ld, struct archive_entry *ae);
+
+/*
+ * Loads the host directory tree at root into ld->fs (tarin_src.dir).
+ * Returns 0 or a negative errno recorded on ld->e. (tarin_dir.c)
+ */
+int tarin_load_dir(struct tarin_loader *ld, const char *root);
 
 /*
  * Turns the whiteouts recorded while loading into whiteout dentries and
