@@ -24,13 +24,20 @@ left=$(ls -A | grep -v '^\(ref.tar\|pipe\|from-pipe\|run.out\|run.err\)$')
 [ -z "$left" ] || fail "left behind: $left"
 
 # compression from the name
-for name in a.tar.gz a.tgz a.gz b.tar.zst b.tzst b.zst c.tar c.img c.tar.bz2; do
+for name in a.tar.gz a.tgz a.gz b.tar.zst b.tzst b.zst c.tar c.img; do
 	case $name in *.gz|*.tgz) want=gzip ;; *.zst|*.tzst) want=zstd ;; *) want=none ;; esac
 	run_ok "flatten -o $name" flatten_sample -o "$name"
 	[ "$(comp_of "$name")" = "$want" ] || fail "-o $name: $(comp_of "$name"), expected $want"
 	plain_tar "$name" "$name.plain"
 	cmp -s "$name.plain" ref.tar || fail "-o $name: not the flattened tar once decompressed"
 done
+# a compression overtar does not write is refused before any work
+# (output_conventions.sh has the rest); -z none writes it plain
+run_fails 2 "overtar: flatten: 'c\.tar\.bz2' names bzip2 compression, which overtar does not write \(\.gz, \.zst, or -z\) \(see 'overtar help flatten'\)" \
+	"flatten -o c.tar.bz2" flatten_sample -o c.tar.bz2
+[ ! -e c.tar.bz2 ] || fail "-o c.tar.bz2: an output was left"
+run_ok "flatten -z none -o c.tar.bz2" flatten_sample -z none -o c.tar.bz2
+[ "$(comp_of c.tar.bz2)" = none ] || fail "-z none -o c.tar.bz2: $(comp_of c.tar.bz2)"
 run_ok "flatten -z none -o x.tar.gz" flatten_sample -z none -o x.tar.gz
 [ "$(comp_of x.tar.gz)" = none ] || fail "-z none did not override the name"
 run_ok "flatten -z gzip -o x.zst" flatten_sample -z gzip -o x.zst
