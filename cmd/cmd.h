@@ -259,6 +259,9 @@ struct cmd_out_opts {
 	bool append;		/* --emit layer: base's layers + the new */
 	struct timespec created;	/* an image's "created" */
 	const char *created_by;	/* its history entry */
+	bool set_env;		/* an image's Env becomes env (nenv) */
+	const char *const *env;
+	size_t nenv;
 };
 
 struct cmd_output_kind;

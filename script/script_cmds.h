@@ -24,5 +24,11 @@ int script_truncate(struct script_ctx *c);
 int script_mknod(struct script_ctx *c);
 int script_setxattr(struct script_ctx *c);
 int script_rmxattr(struct script_ctx *c);
+int script_append_line(struct script_ctx *c);
+int script_replace(struct script_ctx *c);
+int script_delete_lines(struct script_ctx *c);
+int script_useradd(struct script_ctx *c);
+int script_groupadd(struct script_ctx *c);
+int script_env_set(struct script_ctx *c);
 
 #endif
