@@ -113,18 +113,19 @@ static int push_children(struct script_ctx *c, struct vfs_node *dir,
 	int rc = vfs_list(fs, dir, &ns);
 
 	for (size_t i = ns.n; !rc && i-- > 0;) {
-		struct walk_item it = { .depth = depth, .name = ns.v[i] };
+		/* the names live in one buffer of ns: each item owns a copy */
+		struct walk_item it = { .depth = depth,
+					.name = strdup(ns.v[i]) };
 
-		rc = vfs_lookup(fs, dir, ns.v[i], strlen(ns.v[i]), &it.n);
+		rc = it.name ? vfs_lookup(fs, dir, ns.v[i], strlen(ns.v[i]),
+					  &it.n) : -ENOMEM;
 		if (!rc)
 			rc = push_item(st, n, cap, it);
-		if (rc)
+		if (rc) {
 			vfs_put(fs, it.n);
-		else
-			ns.v[i] = NULL;
+			free(it.name);
+		}
 	}
-	if (!rc)
-		ns.n = 0;	/* every name went to an item */
 	vfs_names_free(&ns);
 	return rc;
 }
