@@ -54,8 +54,7 @@ int tarin_oom(struct tarin_loader *ld)
 
 /* --- input and spool --------------------------------------------------- */
 
-/* Reads the next block, never past the end of a window. */
-static ssize_t in_next(struct tarin_input *in)
+ssize_t tarin_in_next(struct tarin_input *in)
 {
 	size_t want = in->chunk ? in->chunk : TARIN_BLOCK;
 	ssize_t n;
@@ -75,18 +74,45 @@ static ssize_t in_next(struct tarin_input *in)
 	return n;
 }
 
+/*
+ * libarchive's read callback: the layer's bytes, or, for a gzip layer, the
+ * bytes ISA-L inflates from them (tarin_gz.c), recognised by the first
+ * block's magic.
+ */
 static la_ssize_t in_read(struct archive *a, void *cd, const void **buf)
 {
 	struct tarin_input *in = cd;
-	ssize_t n = in_next(in);
+	const char *msg = NULL;
+	ssize_t n;
 
-	if (n < 0) {
-		archive_set_error(a, errno, "read error: %s", strerror(errno));
+	if (in->gz)
+		goto inflate;
+	n = tarin_in_next(in);
+	if (n < 0)
+		goto fail;
+	if (in->nread || !tarin_gz_magic(in->block, (size_t)n)) {
+		in->nread += (uint64_t)n;
+		*buf = in->block;
+		return n;
+	}
+	if (tarin_gz_start(in, (size_t)n)) {
+		archive_set_error(a, ENOMEM, "out of memory");
 		return -1;
 	}
-	in->nread += (uint64_t)n;
-	*buf = in->block;
-	return n;
+inflate:
+	n = tarin_gz_read(in, buf, &msg);
+	if (n >= 0) {
+		in->nread += (uint64_t)n;
+		return n;
+	}
+	errno = (int)-n;
+fail:
+	in->failed = true;
+	if (msg)
+		archive_set_error(a, errno, "%s", msg);
+	else
+		archive_set_error(a, errno, "read error: %s", strerror(errno));
+	return -1;
 }
 
 /*
@@ -102,8 +128,9 @@ static la_int64_t in_skip(struct archive *a, void *cd, la_int64_t req)
 		return 0;
 	if ((uint64_t)req > in->size - (uint64_t)cur)
 		req = (la_int64_t)(in->size - (uint64_t)cur);
-	if (in->want)
-		return 0;	/* libarchive reads instead: we hash it all */
+	if (in->want || in->gz)
+		return 0;	/* libarchive reads instead: we hash or
+				   inflate it all */
 	if (lseek(in->fd, (off_t)req, SEEK_CUR) < 0)
 		return 0;
 	in->pos += (uint64_t)req;
@@ -123,7 +150,7 @@ static int in_verify(struct tarin_loader *ld)
 
 	if (!in->want)
 		return 0;
-	while ((n = in_next(in)) > 0)
+	while ((n = tarin_in_next(in)) > 0)
 		;
 	if (n < 0)
 		return err_set(ld->e, -errno, "read error: %s",
@@ -367,11 +394,12 @@ static int archive_setup(struct tarin_loader *ld)
 		archive_read_set_skip_callback(a, in_skip);
 	archive_read_set_callback_data(a, &ld->in);
 	if (archive_read_open1(a) != ARCHIVE_OK) {
-		if (!ld->in.nread)
+		if (!ld->in.nread && !ld->in.failed)
 			return err_set(ld->e, -EINVAL, "empty layer");
 		return archive_fail(ld);
 	}
-	ld->inplace = ld->in.regular && archive_filter_count(a) == 1 &&
+	ld->inplace = ld->in.regular && !ld->in.gz &&
+		      archive_filter_count(a) == 1 &&
 		      archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE;
 	if (!ld->inplace)
 		return 0;
@@ -515,6 +543,33 @@ int tarin_entry_data(struct tarin_loader *ld, struct archive_entry *ae,
 	return 0;
 }
 
+/*
+ * Inflates what is left of the gzip member that holds the tar's end, so
+ * that its trailer is checked (tarin_gz.c); those bytes count against the
+ * expansion budget, as spooled ones do, so that a bomb after the end of
+ * the tar costs no more than one inside it.
+ */
+static int gz_finish(struct tarin_loader *ld)
+{
+	const void *buf;
+	const char *msg;
+	ssize_t n;
+	int rc;
+
+	if (!ld->in.gz)
+		return 0;
+	tarin_gz_drain(ld->in.gz);
+	while ((n = tarin_gz_read(&ld->in, &buf, &msg)) > 0)
+		if ((rc = spool_charge(ld, (uint64_t)n)))
+			return rc;
+	if (n < 0 && msg)
+		return err_set(ld->e, (int)n, "%s", msg);
+	if (n < 0)
+		return err_set(ld->e, (int)n, "read error: %s",
+			       strerror((int)-n));
+	return 0;
+}
+
 static int load_entries(struct tarin_loader *ld)
 {
 	struct archive_entry *ae;
@@ -582,6 +637,7 @@ static void loader_release(struct tarin_loader *ld)
 	memfs_src_put(ld->sp.src);
 	memfs_free(ld->fs);
 	free(ld->in.block);
+	tarin_gz_free(ld->in.gz);
 	free(ld->sp.buf);
 	free(ld->name.p);
 	free(ld->target.p);
@@ -621,6 +677,8 @@ int tarin_load_src(const struct tarin_src *src, const struct tarin_opts *opts,
 		rc = archive_setup(&ld);
 	if (!rc)
 		rc = load_entries(&ld);
+	if (!rc)
+		rc = gz_finish(&ld);
 	if (!rc)
 		rc = in_verify(&ld);
 	if (!rc)
