@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "cmd/cmd.h"
 #include "script/script.h"
 #include "core/export.h"
@@ -20,6 +21,9 @@
 #include "image/image.h"
 #include "layers/memfs.h"
 #include "layers/sink.h"
+
+/* The largest script file read (a script is text, not data). */
+#define BUILD_SCRIPT_MAX (64u << 20)
 
 enum build_long_opt {
 	OPT_EMIT = 256,
@@ -59,35 +63,6 @@ struct build_args {
 	struct image *image;	/* the input image, if any */
 };
 
-/* Reads a whole script file; caller frees *text. */
-static int read_file(const char *path, char **text, size_t *len)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0;
-	size_t got = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-		close(fd);
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EFBIG;
-	}
-	*text = malloc((size_t)st.st_size + 1);
-	while (*text && got < (size_t)st.st_size &&
-	       (n = read(fd, *text + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	if (!*text)
-		return -ENOMEM;
-	if (n < 0) {
-		free(*text);
-		return -EIO;
-	}
-	*len = got;
-	return 0;
-}
-
 /* Runs every script in order; stops at the first failure. */
 static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 {
@@ -106,7 +81,7 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 					e);
 			continue;
 		}
-		rc = read_file(s->arg, &text, &len);
+		rc = io_read_file(s->arg, BUILD_SCRIPT_MAX, &text, &len);
 		if (rc) {
 			err_set(e, rc, "cannot read script: %s", strerror(-rc));
 			err_file(e, "script", s->arg);

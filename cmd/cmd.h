@@ -7,6 +7,20 @@
  * run_builtin does), so a command prints to stdout and never checks or
  * closes it itself. Where the tree goes is cmd/output.c's table of
  * outputs; the stack of layers comes from cmd_load_stack.
+ *
+ * Adding a command (git's builtin.h keeps the same list):
+ *  1. cmd/NAME.c with int cmd_NAME(int argc, char **argv), declared
+ *     below; it parses its own options (getopt_long, long-only options
+ *     as named enum ids), returns CMD_OK, CMD_FAIL or CMD_USAGE, and
+ *     prints errors only through cmd_report, cmd_fail or cmd_usage.
+ *  2. One row in cmd/main.c's commands[]: name, function, summary and
+ *     the usage text that lists every option the command takes.
+ *  3. Layers are loaded with cmd_load_stack (the options every loading
+ *     command shares come from cmd_layer_opts); outputs are opened
+ *     through cmd/output.c's table, never by hand.
+ *  4. man/overtar.1 gets a section with the same options; README.md
+ *     a line; tests/cli/NAME_*.sh the behaviour, its errors and their
+ *     exact exit statuses.
  */
 #ifndef OVERTAR_CMD_H
 #define OVERTAR_CMD_H

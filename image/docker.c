@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "image/image_impl.h"
 #include "layers/memfs.h"
 #include "layers/tarout.h"
@@ -177,15 +178,13 @@ static int pread_member(int fd, const struct member *m, char **out,
 			struct err *e)
 {
 	char *buf;
-	ssize_t n;
 
 	if (m->size > IMAGE_JSON_MAX)
 		return err_set(e, -EFBIG, "member '%s' is too large", m->name);
 	buf = malloc(m->size + 1);
 	if (!buf)
 		return -ENOMEM;
-	n = pread(fd, buf, m->size, (off_t)m->off);
-	if (n != (ssize_t)m->size) {
+	if (io_pread_all(fd, buf, m->size, m->off)) {
 		free(buf);
 		return err_set(e, -EIO, "cannot read member '%s'", m->name);
 	}
@@ -258,7 +257,7 @@ static const char *member_type(int fd, const struct member *m)
 {
 	unsigned char b[4] = { 0 };
 
-	if (pread(fd, b, sizeof(b), (off_t)m->off) != (ssize_t)sizeof(b))
+	if (io_pread_all(fd, b, sizeof(b), m->off))
 		return image_layer_media_type(SINK_NONE);
 	if (b[0] == 0x1f && b[1] == 0x8b)
 		return image_layer_media_type(SINK_GZIP);
@@ -496,8 +495,6 @@ int image_docker_commit(struct image_writer *w, struct err *e)
 	json_t *names = json_array();
 	int rc = sink_end(w->layer, &sums, e);
 
-	if (rc)
-		w->layer = NULL;	/* sink_end freed it */
 	if (!rc && !names)
 		rc = -ENOMEM;
 	if (!rc)

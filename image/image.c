@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "image/image_impl.h"
 #include "layers/tarin.h"
 
@@ -165,47 +166,6 @@ const char *image_layer_media_type(enum sink_comp comp)
 
 /* --- files and JSON --------------------------------------------------- */
 
-int image_read_file(const char *path, size_t max, char **buf, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	size_t got = 0;
-	ssize_t n = 1;
-	int rc = 0;
-
-	*buf = NULL;
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st))
-		rc = -errno;
-	else if (!S_ISREG(st.st_mode))
-		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-	else if ((uint64_t)st.st_size > max)
-		rc = -EFBIG;
-	else if (!(*buf = malloc((size_t)st.st_size + 1)))
-		rc = -ENOMEM;
-	while (!rc && got < (size_t)st.st_size && n > 0) {
-		n = read(fd, *buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = -errno;
-		else
-			got += (size_t)n;
-	}
-	close(fd);
-	if (!rc && got != (size_t)st.st_size)
-		rc = -EIO;
-	if (rc) {
-		free(*buf);
-		*buf = NULL;
-		return rc;
-	}
-	(*buf)[got] = 0;
-	*len = got;
-	return 0;
-}
-
 int image_write_file(const char *path, const void *buf, size_t len,
 		     struct err *e)
 {
@@ -240,7 +200,7 @@ int image_json_load(const char *path, json_t **out, struct err *e)
 {
 	char *buf;
 	size_t len;
-	int rc = image_read_file(path, IMAGE_JSON_MAX, &buf, &len);
+	int rc = io_read_file(path, IMAGE_JSON_MAX, &buf, &len);
 
 	if (rc)
 		return err_set(e, rc, "cannot read '%s': %s", path,

@@ -113,7 +113,7 @@ int image_writer_commit(struct image_writer *w, struct err *e);
 /* Removes what w wrote and frees it. NULL is ignored. */
 void image_writer_abort(struct image_writer *w);
 
-/* --- pieces shared by the formats (digest.c, config.c) --------------- */
+/* --- pieces shared by the formats (image.c, config.c) ---------------- */
 
 /* The SHA-256 of len bytes at p. */
 void image_sha256(const void *p, size_t len, unsigned char out[32]);
@@ -145,11 +145,5 @@ int image_config_make(const struct image_out_opts *o,
  */
 int image_write_file(const char *path, const void *buf, size_t len,
 		     struct err *e);
-/*
- * Reads a whole small file (at most max bytes) relative to dirfd
- * (AT_FDCWD), NUL-terminated. Returns 0 and *buf (free), or a negative
- * errno (-EFBIG past max).
- */
-int image_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 #endif

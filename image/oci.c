@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "image/image_impl.h"
 #include "layers/memfs.h"
 
@@ -79,7 +80,7 @@ static int blob_json(const char *dir, const json_t *desc, json_t **out,
 	path = blob_path(dir, want);
 	if (!path)
 		return -ENOMEM;
-	rc = image_read_file(path, IMAGE_JSON_MAX, &buf, &len);
+	rc = io_read_file(path, IMAGE_JSON_MAX, &buf, &len);
 	if (rc)
 		err_set(e, rc, "blob %s: %s", image_digest_str(want, ds),
 			strerror(-rc));
@@ -413,8 +414,10 @@ static int put_base_layer(struct image_writer *w, const struct image_layer *l,
 		return rc;
 	}
 	rc = sink_end(s, &sums, e);
-	if (rc)
+	if (rc) {
+		sink_abort(s);
 		return rc;
+	}
 	memcpy(d, sums.out_sha256, 32);
 	path = blob_path(w->path, d);
 	if (!path) {
@@ -532,10 +535,8 @@ static int put_new_layer(struct image_writer *w, struct sink_sums *sums,
 	bool had;
 	int rc = sink_end(w->layer, sums, e);
 
-	if (rc) {
-		w->layer = NULL;	/* sink_end freed it */
+	if (rc)
 		return rc;
-	}
 	path = blob_path(w->path, sums->out_sha256);
 	if (!path)
 		return -ENOMEM;

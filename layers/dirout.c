@@ -21,6 +21,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "layers/memfs.h"
 
 #define DIROUT_COPY (1u << 20)
@@ -41,7 +42,7 @@ struct dirout {
 	char *path, *tmp;
 	bool root;		/* euid 0: owners, devices, all xattrs */
 	unsigned long skipped;
-	bool no_cfr;		/* copy_file_range failed once */
+	struct io_copy copy;	/* kernel copy calls found unsupported */
 	struct dirout_dir *dirs;
 	size_t depth, cap;
 	unsigned char *buf;
@@ -168,51 +169,31 @@ static int set_owner_xattrs(struct dirout *d, int dirfd, const char *name,
 	return 0;
 }
 
-/* The content: extents copied, holes left by ftruncate. */
+/*
+ * The content: extents copied at their offsets (io_copy: in the kernel
+ * where it can), holes left by ftruncate.
+ */
 static int write_data(struct dirout *d, int fd, const struct memfs_data *data)
 {
-	for (uint32_t i = 0; data && i < data->n; i++) {
+	int rc = 0;
+
+	for (uint32_t i = 0; !rc && data && i < data->n; i++) {
 		const struct memfs_extent *x = &data->ext[i];
-		uint64_t done = 0;
 
 		if (!x->src)
 			continue;
-		while (done < x->len) {
-			size_t want = x->len - done < DIROUT_COPY
-				      ? (size_t)(x->len - done) : DIROUT_COPY;
-			const unsigned char *p = d->buf;
-			ssize_t n;
-
-			if (!x->src->mem && !d->no_cfr) {
-				/* in the kernel, no copy through user space */
-				loff_t in = (loff_t)(x->src_off + done);
-				loff_t o = (loff_t)(x->off + done);
-
-				n = copy_file_range(x->src->fd, &in, fd, &o,
-						    want, 0);
-				if (n > 0) {
-					done += (uint64_t)n;
-					continue;
-				}
-				if (n < 0 && errno == EINTR)
-					continue;
-				d->no_cfr = true;	/* pread/pwrite then */
-			}
-			if (x->src->mem)
-				p = x->src->mem + x->src_off + done;
-			else if ((n = pread(x->src->fd, d->buf, want,
-					    (off_t)(x->src_off + done))) <= 0)
-				return n < 0 ? -errno : -EIO;
-			else
-				want = (size_t)n;
-			n = pwrite(fd, p, want, (off_t)(x->off + done));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return n < 0 ? -errno : -EIO;
-			done += (uint64_t)n;
-		}
+		if (x->src->mem)
+			rc = io_pwrite_all(fd, x->src->mem + x->src_off,
+					   (size_t)x->len, x->off);
+		else if (x->off > INT64_MAX)
+			rc = -EINVAL;
+		else
+			rc = io_copy(x->src->fd, x->src_off, fd,
+				     (int64_t)x->off, x->len, &d->copy,
+				     d->buf, DIROUT_COPY);
 	}
+	if (rc)
+		return rc;
 	return ftruncate(fd, (off_t)(data ? data->size : 0)) ? -errno : 0;
 }
 

@@ -154,9 +154,15 @@ struct memfs_data *memfs_data_new(uint64_t size, uint32_t n);
  */
 void memfs_data_push(struct memfs_data *d, uint64_t off, uint64_t len,
 		     struct memfs_src *src, uint64_t src_off);
-/* The shared empty data object, with a new reference. Never NULL. */
+/*
+ * The empty data object that every memfs shares. Never NULL. It is
+ * immortal: get and put leave it alone (its refs never change), so that
+ * loaders on distinct threads may take it with no lock.
+ */
 struct memfs_data *memfs_data_empty(void);
+/* A new reference on d (the empty object: d itself, unchanged). */
 struct memfs_data *memfs_data_get(struct memfs_data *d);
+/* Drops a reference, freeing d at the last. NULL is ignored. */
 void memfs_data_put(struct memfs_data *d);
 
 /*
@@ -171,12 +177,6 @@ int memfs_data_truncate(const struct memfs_data *d, uint64_t size,
  */
 int memfs_data_append(const struct memfs_data *d, struct memfs_src *src,
 		      uint64_t src_off, uint64_t len, struct memfs_data **out);
-
-/*
- * pread(2) of exactly len bytes of fd at off, looping over short reads.
- * Returns 0, -EIO when the file ends first, or pread's negative errno.
- */
-int memfs_pread_all(int fd, void *buf, size_t len, uint64_t off);
 
 /*
  * Reads up to len bytes at off into buf (holes as zeros). Returns the count

@@ -7,12 +7,12 @@
  * files of an image) are copied through the buffer instead: a kernel copy
  * call costs more per file than the copy itself, and files that follow
  * each other in the output mostly follow each other in their layer too,
- * so one pread(2) of a window of the layer serves many of them. Gzip fills the blocks of the parallel
- * compressor in sink_gzip.c directly; zstd output uses libzstd's own
- * workers (ZSTD_c_nbWorkers, always at least 1: zstd.h promises the same
- * bytes for any number of workers, and a single-threaded context would
- * give different ones). Compressed, sink_copy() preads straight into the
- * compressor's input.
+ * so one pread(2) of a window of the layer serves many of them.
+ *
+ * The buffer is the codec's (struct sink_codec, sink_impl.h): the plain
+ * writer thread's (sink_aw.c), a block of the parallel gzip compressor
+ * (sink_gzip.c) or zstd's input (sink_zstd.c). Compressed, or hashed,
+ * sink_copy() preads straight into it.
  *
  * The temporary file beside the destination, and the registry the signal
  * handler walks, are sink_file.c's.
@@ -28,22 +28,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <nettle/sha2.h>
-#include <zstd.h>
 
+#include "base/io.h"
 #include "layers/memfs.h"
 #include "layers/sink_impl.h"
 
-#define SINK_BUF (1u << 20)	/* write buffer, zstd input, copy chunk */
-/*
- * zstd's job size: each worker holds about three jobs of input and output.
- * The default at level 3 (8 MiB) makes 75 MiB of peak RSS with two
- * workers, 4 MiB makes 51 MiB for output 0.6% larger (the corpus).
- */
-#define ZS_JOB (4 << 20)
 #define SINK_SMALL (64u << 10)	/* extents up to this go through a window */
 #define SINK_WIN (256u << 10)	/* bytes of a source read at once */
 #define SINK_NWIN 4		/* windows, on different sources */
@@ -62,12 +54,6 @@ struct sink_win {
 	unsigned char *buf;	/* SINK_WIN bytes */
 };
 
-struct zs {
-	ZSTD_CCtx *cctx;
-	unsigned char *out;
-	size_t out_cap;
-};
-
 /*
  * Invariants: buf holds len of cap bytes not yet handed on; err is the
  * first error (then every call returns it).
@@ -76,17 +62,13 @@ struct sink {
 	int fd;
 	char *path;		/* destination; NULL for stdout */
 	struct sink_tmp tmp;	/* beside path; no path for stdout, devices */
-	enum sink_comp comp;
+	const struct sink_codec *codec;
+	void *state;		/* the codec's; NULL once freed */
 	int err;
-	struct sink_kc kc;	/* kernel copy fallbacks, decided once */
-	unsigned char *buf;
+	unsigned char *buf;	/* the codec's */
 	size_t len, cap;
-	unsigned char *own_buf;	/* buf for SINK_NONE and SINK_ZSTD */
 	struct sink_win win[SINK_NWIN];	/* small extents (copy_window) */
 	uint64_t clock;
-	struct sink_gz *gz;
-	struct sink_aw *aw;	/* SINK_NONE to a file, no digest */
-	struct zs zs;
 	unsigned char in_sha[SHA256_DIGEST_SIZE], out_sha[SHA256_DIGEST_SIZE];
 	/*
 	 * opts.digest: in_hash takes every byte given, before compression;
@@ -107,28 +89,6 @@ static void sink_hash_in(struct sink *s, const void *p, size_t len)
 	s->in_size += len;
 }
 
-/* --- plain I/O ---------------------------------------------------------- */
-
-/* write(2) until every byte is out (OpenBSD signify writeall). */
-int sink_write_all(int fd, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len > SSIZE_MAX ? SSIZE_MAX : len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int sink_fail(struct sink *s, int r)
 {
 	if (!s->err)
@@ -136,86 +96,18 @@ static int sink_fail(struct sink *s, int r)
 	return s->err;
 }
 
-/* --- zstd --------------------------------------------------------------- */
-
-static int zs_open(struct sink *s, int level, int threads)
-{
-	ZSTD_CCtx *c;
-
-	if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
-		return -EINVAL;
-	c = s->zs.cctx = ZSTD_createCCtx();
-	s->zs.out_cap = ZSTD_CStreamOutSize();
-	s->zs.out = malloc(s->zs.out_cap);
-	if (!c || !s->zs.out)
-		return -ENOMEM;
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel,
-						level)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)))
-		return -EINVAL;
-	/*
-	 * Any nbWorkers >= 1 gives the same bytes (zstd.h), so one thread
-	 * still asks for one worker. A library built without threads
-	 * refuses: then it compresses inline, with different bytes.
-	 */
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_nbWorkers,
-						threads)))
-		ZSTD_CCtx_setParameter(c, ZSTD_c_nbWorkers, 0);
-	else if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_jobSize,
-						     ZS_JOB)))
-		return -EINVAL;
-	return 0;
-}
-
-/* Feeds buf to the compressor (ZSTD_e_end: and ends the frame). */
-static int zs_feed(struct sink *s, ZSTD_EndDirective end)
-{
-	ZSTD_inBuffer in = { s->buf, s->len, 0 };
-	ZSTD_outBuffer out;
-	size_t left;
-	int r;
-
-	for (;;) {
-		out = (ZSTD_outBuffer){ s->zs.out, s->zs.out_cap, 0 };
-		left = ZSTD_compressStream2(s->zs.cctx, &out, &in, end);
-		if (ZSTD_isError(left))
-			return -EIO;
-		if (s->digest)
-			sha256_update(&s->out_hash, out.pos, out.dst);
-		r = sink_write_all(s->fd, out.dst, out.pos);
-		if (r)
-			return r;
-		if (end == ZSTD_e_end ? left == 0 : in.pos == in.size)
-			break;
-	}
-	s->len = 0;
-	return 0;
-}
-
 /* --- the sink ----------------------------------------------------------- */
 
 /* Hands the buffered bytes on; afterwards len is 0. */
 static int sink_drain(struct sink *s)
 {
-	int r = 0;
+	int r;
 
 	if (s->err)
 		return s->err;
 	sink_hash_in(s, s->buf, s->len);
-	switch (s->comp) {
-	case SINK_NONE:
-		r = s->aw ? sink_aw_write(s->aw, s->len, &s->buf)
-			  : sink_write_all(s->fd, s->buf, s->len);
-		s->len = 0;
-		break;
-	case SINK_GZIP:
-		r = sink_gz_submit(s->gz, s->len, &s->buf);
-		s->len = 0;
-		break;
-	case SINK_ZSTD:
-		r = zs_feed(s, ZSTD_e_continue);
-		break;
-	}
+	r = s->codec->write(s->state, s->len, &s->buf);
+	s->len = 0;
 	return r ? sink_fail(s, r) : 0;
 }
 
@@ -228,13 +120,6 @@ int sink_write(struct sink *s, const void *buf, size_t len)
 
 	if (s->err)
 		return s->err;
-	if (s->comp == SINK_NONE && !s->aw && big) {
-		r = sink_drain(s);
-		sink_hash_in(s, p, len);
-		if (!r)
-			r = sink_write_all(s->fd, p, len);
-		return r ? sink_fail(s, r) : 0;
-	}
 	while (len) {
 		if (s->len == s->cap) {
 			r = sink_drain(s);
@@ -248,12 +133,12 @@ int sink_write(struct sink *s, const void *buf, size_t len)
 		len -= n;
 	}
 	/* a large write reports its own failure, as write(2) would */
-	if (s->aw && big && (r = sink_aw_sync(s->aw)))
+	if (big && s->codec->sync && (r = s->codec->sync(s->state)))
 		return sink_fail(s, r);
 	return 0;
 }
 
-/* Compressed: pread straight into the compressor's input. */
+/* Compressed or hashed: pread straight into the codec's buffer. */
 static int copy_pread(struct sink *s, int fd, uint64_t off, uint64_t len)
 {
 	size_t n;
@@ -266,7 +151,7 @@ static int copy_pread(struct sink *s, int fd, uint64_t off, uint64_t len)
 				return r;
 		}
 		n = s->cap - s->len < len ? s->cap - s->len : (size_t)len;
-		r = memfs_pread_all(fd, s->buf + s->len, n, off);
+		r = io_pread_all(fd, s->buf + s->len, n, off);
 		if (r)
 			return sink_fail(s, r);
 		s->len += n;
@@ -276,83 +161,21 @@ static int copy_pread(struct sink *s, int fd, uint64_t off, uint64_t len)
 	return 0;
 }
 
-/* Whether a kernel copy call failing with errno e should fall back. */
-static bool copy_unsupported(int e)
-{
-	return e == EXDEV || e == EINVAL || e == ENOSYS ||
-	       e == EOPNOTSUPP || e == EBADF;
-}
-
-int sink_kernel_copy(int in, uint64_t *off, int out, uint64_t *len,
-		     struct sink_kc *kc)
-{
-	const size_t max = 1u << 30;
-	loff_t o = (loff_t)*off;
-	size_t want;
-	ssize_t n;
-	int r = 0;
-
-	while (*len && !(kc->no_cfr && kc->no_sendfile)) {
-		want = *len < max ? (size_t)*len : max;
-		if (!kc->no_cfr)
-			n = copy_file_range(in, &o, out, NULL, want, 0);
-		else
-			n = sendfile(out, in, &o, want);
-		if (n > 0) {
-			*len -= (uint64_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && !copy_unsupported(errno)) {
-			r = -errno;
-			break;
-		}
-		if (!kc->no_cfr)
-			kc->no_cfr = true;
-		else
-			kc->no_sendfile = true;
-	}
-	*off = (uint64_t)o;
-	return r;
-}
-
 /*
- * Uncompressed, from an fd: copy_file_range(2) (in-kernel, reflinks on
- * some filesystems), else sendfile(2) (works to pipes), else
- * pread + write. A call returning 0 also falls back, so a real end of the
- * source is found by pread and is -EIO.
+ * Uncompressed, from an fd: the codec copies in the kernel
+ * (copy_file_range(2) in-kernel, reflinks on some filesystems; see
+ * io_copy), after the bytes buffered before.
  */
 static int copy_kernel(struct sink *s, int fd, uint64_t off, uint64_t len)
 {
-	size_t want;
-	int r;
+	int r = sink_drain(s);
 
-	r = sink_drain(s);
 	if (r)
 		return r;
 	if (off > INT64_MAX || len > INT64_MAX - off)
 		return sink_fail(s, -EINVAL);
-	if (s->aw) {
-		r = sink_aw_copy(s->aw, fd, off, len);
-		return r ? sink_fail(s, r) : 0;
-	}
-	r = sink_kernel_copy(fd, &off, s->fd, &len, &s->kc);
-	if (r)
-		return sink_fail(s, r);
-	while (len) {
-		want = len < s->cap ? (size_t)len : s->cap;
-		r = memfs_pread_all(fd, s->buf, want, off);
-		if (!r)
-			sink_hash_in(s, s->buf, want);
-		if (!r)
-			r = sink_write_all(s->fd, s->buf, want);
-		if (r)
-			return sink_fail(s, r);
-		off += want;
-		len -= want;
-	}
-	return 0;
+	r = s->codec->copy(s->state, fd, off, len);
+	return r ? sink_fail(s, r) : 0;
 }
 
 /* The window holding src's [off, off + len), or NULL. */
@@ -381,7 +204,7 @@ static int win_fill(struct sink *s, struct memfs_src *src, uint64_t off,
 {
 	struct sink_win *w = NULL;
 	size_t want = len, got = 0;
-	ssize_t n;
+	int r;
 
 	for (int i = 0; i < SINK_NWIN; i++) {
 		if (s->win[i].src == src) {
@@ -405,16 +228,9 @@ static int win_fill(struct sink *s, struct memfs_src *src, uint64_t off,
 	if (off > INT64_MAX - SINK_WIN)
 		return -EINVAL;
 	/* short reads past len are fine: the window just ends there */
-	while (got < len) {
-		n = pread(src->fd, w->buf + got, want - got, (off_t)(off + got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		got += (size_t)n;
-	}
+	r = io_pread_some(src->fd, w->buf, len, want, off, &got);
+	if (r)
+		return r;
 	w->len = got;
 	*out = w;
 	return 0;
@@ -449,7 +265,8 @@ int sink_copy(struct sink *s, struct memfs_src *src, uint64_t off,
 		return sink_fail(s, -EBADF);
 	if (len <= SINK_SMALL)
 		return copy_window(s, src, off, (size_t)len);
-	if (s->comp == SINK_NONE)
+	/* a digest needs every byte in user space */
+	if (s->codec->copy && !s->digest)
 		return copy_kernel(s, src->fd, off, len);
 	return copy_pread(s, src->fd, off, len);
 }
@@ -460,11 +277,8 @@ static void sink_free(struct sink *s)
 		memfs_src_put(s->win[i].src);
 		free(s->win[i].buf);
 	}
-	sink_gz_free(s->gz);
-	sink_aw_free(s->aw);
-	ZSTD_freeCCtx(s->zs.cctx);
-	free(s->zs.out);
-	free(s->own_buf);
+	if (s->state)
+		s->codec->free(s->state);
 	free(s->path);
 	free(s->tmp.path);
 	free(s);
@@ -474,10 +288,9 @@ void sink_abort(struct sink *s)
 {
 	if (!s)
 		return;
-	sink_gz_free(s->gz);
-	s->gz = NULL;
-	sink_aw_free(s->aw);	/* before its fd is closed */
-	s->aw = NULL;
+	if (s->state)
+		s->codec->free(s->state);	/* before its fd is closed */
+	s->state = NULL;
 	if (s->path && s->fd >= 0)
 		close(s->fd);
 	sink_tmp_remove(&s->tmp);
@@ -496,21 +309,9 @@ static int sink_flush_close(struct sink *s)
 	int r = s->err;
 
 	if (!r) {
-		if (s->comp != SINK_NONE)
-			sink_hash_in(s, s->buf, s->len);
-		switch (s->comp) {
-		case SINK_NONE:
-			r = sink_drain(s);
-			if (s->aw && !r)
-				r = sink_aw_finish(s->aw);
-			break;
-		case SINK_GZIP:
-			r = sink_gz_finish(s->gz, s->len);
-			break;
-		case SINK_ZSTD:
-			r = zs_feed(s, ZSTD_e_end);
-			break;
-		}
+		sink_hash_in(s, s->buf, s->len);
+		r = s->codec->finish(s->state, s->len);
+		s->len = 0;
 	}
 	if (!r && s->digest) {
 		if (fstat(s->fd, &st))
@@ -531,14 +332,13 @@ int sink_end(struct sink *s, struct sink_sums *sums, struct err *e)
 	int r = s->ended ? 0 : sink_flush_close(s);
 
 	if (r) {
+		sink_fail(s, r);	/* a second sink_end says the same */
 		err_file(e, "output", sink_name(s));
-		err_set(e, r, "cannot write: %s", strerror(-r));
-		sink_abort(s);
-		return r;
+		return err_set(e, r, "cannot write: %s", strerror(-r));
 	}
 	if (!s->ended && s->digest) {
 		sha256_digest(&s->in_hash, SHA256_DIGEST_SIZE, s->in_sha);
-		if (s->comp == SINK_NONE)
+		if (s->codec->identity)
 			memcpy(s->out_sha, s->in_sha, SHA256_DIGEST_SIZE);
 		else
 			sha256_digest(&s->out_hash, SHA256_DIGEST_SIZE,
@@ -549,8 +349,8 @@ int sink_end(struct sink *s, struct sink_sums *sums, struct err *e)
 		memcpy(sums->in_sha256, s->in_sha, sizeof(sums->in_sha256));
 		memcpy(sums->out_sha256, s->out_sha, sizeof(sums->out_sha256));
 		sums->in_size = s->in_size;
-		sums->out_size = s->comp == SINK_NONE ? s->in_size
-						      : s->out_size;
+		sums->out_size = s->codec->identity ? s->in_size
+						    : s->out_size;
 	}
 	return 0;
 }
@@ -570,8 +370,10 @@ int sink_commit_as(struct sink *s, const char *path, struct err *e)
 	const char *what = "cannot rename temporary file into place";
 	int r = sink_end(s, NULL, e);
 
-	if (r)
+	if (r) {
+		sink_abort(s);
 		return r;
+	}
 	if (s->tmp.path && rename(s->tmp.path, path)) {
 		r = -errno;
 		err_file(e, "output", path);
@@ -600,14 +402,24 @@ static int sink_open_path(struct sink *s)
 	return s->fd < 0 ? -errno : 0;
 }
 
+/* The codecs, by enum sink_comp. */
+static const struct sink_codec *const sink_codecs[] = {
+	[SINK_NONE] = &sink_codec_none,
+	[SINK_GZIP] = &sink_codec_gzip,
+	[SINK_ZSTD] = &sink_codec_zstd,
+};
+
 static int sink_setup(struct sink *s, const struct sink_opts *opts)
 {
+	size_t ncodecs = sizeof(sink_codecs) / sizeof(sink_codecs[0]);
 	long ncpu;
 	int threads = opts->threads;
 	int r;
 
-	if (threads < 0)
+	if (threads < 0 || (unsigned)opts->comp >= ncodecs ||
+	    !sink_codecs[opts->comp])
 		return -EINVAL;
+	s->codec = sink_codecs[opts->comp];
 	if (!threads) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = ncpu < 1 ? 1 : ncpu > 256 ? 256 : (int)ncpu;
@@ -615,9 +427,7 @@ static int sink_setup(struct sink *s, const struct sink_opts *opts)
 	if (opts->digest && !s->path)
 		return -EINVAL;
 	if (opts->digest) {
-		/* every byte must pass through user space to be hashed */
 		s->digest = true;
-		s->kc.no_cfr = s->kc.no_sendfile = true;
 		sha256_init(&s->in_hash);
 		sha256_init(&s->out_hash);
 	}
@@ -626,36 +436,10 @@ static int sink_setup(struct sink *s, const struct sink_opts *opts)
 		if (r)
 			return r;
 	}
-	switch (s->comp) {
-	case SINK_GZIP:
-		r = sink_gz_open(s->fd, opts->level ? opts->level : 6, threads,
-				 s->digest ? &s->out_hash : NULL, &s->gz);
-		if (r)
-			return r;
-		s->buf = sink_gz_buf(s->gz);
-		s->cap = SINK_GZ_BLOCK;
-		return 0;
-	case SINK_ZSTD:
-		r = zs_open(s, opts->level ? opts->level : 3, threads);
-		break;
-	case SINK_NONE:
-		r = 0;
-		if (s->digest)
-			break;	/* hashed on this thread, written in place */
-		r = sink_aw_open(s->fd, SINK_BUF, &s->aw);
-		if (r)
-			return r;
-		s->buf = sink_aw_buf(s->aw);
-		s->cap = SINK_BUF;
-		return 0;
-	default:
-		return -EINVAL;
-	}
-	if (r)
-		return r;
-	s->buf = s->own_buf = malloc(SINK_BUF);
-	s->cap = SINK_BUF;
-	return s->buf ? 0 : -ENOMEM;
+	return s->codec->open(s->fd, opts->level ? opts->level
+						 : s->codec->level,
+			      threads, s->digest ? &s->out_hash : NULL,
+			      &s->state, &s->buf, &s->cap);
 }
 
 int sink_open(const char *path, const struct sink_opts *opts,
@@ -672,7 +456,6 @@ int sink_open(const char *path, const struct sink_opts *opts,
 	if (!s)
 		goto fail;
 	s->fd = path ? -1 : STDOUT_FILENO;
-	s->comp = opts->comp;
 	if (path && !(s->path = strdup(path)))
 		goto fail_sink;
 	r = sink_setup(s, opts);

@@ -10,6 +10,10 @@
  * user space where it can (copy_file_range, then sendfile); writes loop
  * until every byte is out.
  *
+ * Ownership: sink_open() gives the caller a sink; sink_commit(),
+ * sink_commit_as() and sink_abort() end it (free it), whatever they
+ * return; nothing else ever frees it (sink_end() neither).
+ *
  * Nothing here prints.
  */
 #ifndef OVERTAR_SINK_H
@@ -62,15 +66,17 @@ int sink_write(struct sink *s, const void *buf, size_t len);
 int sink_copy(struct sink *s, struct memfs_src *src, uint64_t off,
 	      uint64_t len);
 /*
- * Flushes, closes and renames into place; frees s. Returns 0 or a negative
- * errno with e naming the output (then nothing is left behind).
+ * Flushes, closes and renames into place; frees s, also on failure.
+ * Returns 0 or a negative errno with e naming the output (then nothing is
+ * left behind).
  */
 int sink_commit(struct sink *s, struct err *e);
 /*
  * Flushes and closes the temporary file without renaming it, and fills
- * sums (may be NULL; zeros unless opts.digest). s stays open for
- * sink_commit_as() or sink_abort(). Returns 0 or a negative errno with e
- * naming the output (then s is freed and nothing is left behind).
+ * sums (may be NULL; zeros unless opts.digest). Returns 0 or a negative
+ * errno with e naming the output. Never frees s: the caller ends it with
+ * sink_commit_as() (or sink_commit()) or sink_abort() either way; after a
+ * failure they return the same error (and leave nothing behind).
  */
 int sink_end(struct sink *s, struct sink_sums *sums, struct err *e);
 /*

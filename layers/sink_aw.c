@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "base/io.h"
+
+#define SINK_AW_BUF (1u << 20)	/* one buffer: the plain write buffer */
 #define AW_NBUF 3		/* buffers: one filling, two queued */
 #define AW_NITEM 256		/* queued requests */
 
@@ -45,42 +48,19 @@ struct sink_aw {
 	uint64_t head, tail;
 	bool stop, started;
 	int err;
-	struct sink_kc kc;	/* fallbacks, decided by the thread */
-	unsigned char *bounce;	/* pread + write fallback */
+	struct io_copy kc;	/* fallbacks, decided by the thread */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t more, room;
 };
 
 /*
- * len bytes of fd from off to the output: copy_file_range(2), else
- * sendfile(2), else pread + write. A call returning 0 also falls back, so
- * a real end of the source is found by pread and is -EIO.
+ * len bytes of fd from off to the output (io_copy: a buffer only if the
+ * kernel will not copy).
  */
 static int aw_copy(struct sink_aw *a, int fd, uint64_t off, uint64_t len)
 {
-	size_t want;
-	ssize_t n;
-	int r = sink_kernel_copy(fd, &off, a->fd, &len, &a->kc);
-
-	if (r)
-		return r;
-	if (len && !a->bounce && !(a->bounce = malloc(a->cap)))
-		return -ENOMEM;
-	while (len) {
-		want = len < a->cap ? (size_t)len : a->cap;
-		n = pread(fd, a->bounce, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n ? -errno : -EIO;
-		r = sink_write_all(a->fd, a->bounce, (size_t)n);
-		if (r)
-			return r;
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	return 0;
+	return io_copy(fd, off, a->fd, IO_AT_POS, len, &a->kc, NULL, a->cap);
 }
 
 static void *aw_main(void *arg)
@@ -100,7 +80,7 @@ static void *aw_main(void *arg)
 		skip = a->err != 0;
 		pthread_mutex_unlock(&a->lock);
 		r = skip ? 0 : it.buf >= 0
-			? sink_write_all(a->fd, a->bufs[it.buf], it.len)
+			? io_write_all(a->fd, a->bufs[it.buf], it.len)
 			: aw_copy(a, it.fd, it.off, it.len);
 		if (it.buf < 0)
 			close(it.fd);	/* the copy's own (sink_aw_copy) */
@@ -222,7 +202,6 @@ void sink_aw_free(struct sink_aw *a)
 	aw_stop(a);
 	for (int i = 0; i < AW_NBUF; i++)
 		free(a->bufs[i]);
-	free(a->bounce);
 	pthread_cond_destroy(&a->more);
 	pthread_cond_destroy(&a->room);
 	pthread_mutex_destroy(&a->lock);
@@ -265,3 +244,53 @@ int sink_aw_open(int fd, size_t cap, struct sink_aw **out)
 	*out = a;
 	return 0;
 }
+
+/* --- the codec row: plain output, written by the thread ----------------- */
+
+static int none_open(int fd, int level, int threads, struct sha256_ctx *hash,
+		     void **state, unsigned char **buf, size_t *cap)
+{
+	struct sink_aw *a;
+	int r = sink_aw_open(fd, SINK_AW_BUF, &a);
+
+	if (r)
+		return r;
+	*state = a;
+	*buf = sink_aw_buf(a);
+	*cap = SINK_AW_BUF;
+	return 0;
+}
+
+static int none_write(void *state, size_t len, unsigned char **buf)
+{
+	return sink_aw_write(state, len, buf);
+}
+
+static int none_finish(void *state, size_t len)
+{
+	unsigned char *next;
+	int r = sink_aw_write(state, len, &next);
+
+	return r ? r : sink_aw_finish(state);
+}
+
+static void none_free(void *state)
+{
+	sink_aw_free(state);
+}
+
+static int none_copy(void *state, int fd, uint64_t off, uint64_t len)
+{
+	return sink_aw_copy(state, fd, off, len);
+}
+
+static int none_sync(void *state)
+{
+	return sink_aw_sync(state);
+}
+
+const struct sink_codec sink_codec_none = {
+	.open = none_open, .write = none_write, .finish = none_finish,
+	.free = none_free, .copy = none_copy, .sync = none_sync,
+	.identity = true,
+};

@@ -30,6 +30,8 @@
 #include <nettle/sha2.h>
 #include <zlib.h>
 
+#include "base/io.h"
+
 #define GZ_BLOCK SINK_GZ_BLOCK
 #define GZ_MAX_THREADS 15	/* 2 * 15 + 2 slots of ~2 MiB: < 70 MiB */
 #define GZ_JUNK (16u << 10)	/* gz_unfinal's output, on the stack */
@@ -85,7 +87,7 @@ static int gz_write(struct sink_gz *g, const void *buf, size_t len)
 {
 	if (g->hash)
 		sha256_update(g->hash, len, buf);
-	return sink_write_all(g->fd, buf, len);
+	return io_write_all(g->fd, buf, len);
 }
 
 /*
@@ -438,3 +440,39 @@ int sink_gz_open(int fd, int level, int threads, struct sha256_ctx *hash,
 	*out = g;
 	return 0;
 }
+
+/* --- the codec row ------------------------------------------------------ */
+
+static int gz_row_open(int fd, int level, int threads, struct sha256_ctx *hash,
+		       void **state, unsigned char **buf, size_t *cap)
+{
+	struct sink_gz *g;
+	int r = sink_gz_open(fd, level, threads, hash, &g);
+
+	if (r)
+		return r;
+	*state = g;
+	*buf = sink_gz_buf(g);
+	*cap = SINK_GZ_BLOCK;
+	return 0;
+}
+
+static int gz_row_write(void *state, size_t len, unsigned char **buf)
+{
+	return sink_gz_submit(state, len, buf);
+}
+
+static int gz_row_finish(void *state, size_t len)
+{
+	return sink_gz_finish(state, len);
+}
+
+static void gz_row_free(void *state)
+{
+	sink_gz_free(state);
+}
+
+const struct sink_codec sink_codec_gzip = {
+	.level = 6, .open = gz_row_open, .write = gz_row_write,
+	.finish = gz_row_finish, .free = gz_row_free,
+};

@@ -1,6 +1,10 @@
 /*
- * sink internals shared by sink.c, sink_file.c, sink_gzip.c and sink_aw.c;
- * not for other modules.
+ * sink internals shared by sink.c, sink_file.c, sink_aw.c, sink_gzip.c and
+ * sink_zstd.c; not for other modules.
+ *
+ * A codec is one row of struct sink_codec: sink.c fills the buffer the
+ * codec gives it and hands it back, never knowing which codec it is; a new
+ * compression is one more file with one more row.
  *
  * The parallel gzip compressor takes its input a block at a time: the
  * caller fills the buffer it is given (SINK_GZ_BLOCK bytes) and hands it
@@ -43,24 +47,40 @@ void sink_tmp_forget(struct sink_tmp *t);
 /* Unlinks t if it exists, takes it off the registry, frees its path. */
 void sink_tmp_remove(struct sink_tmp *t);
 
-/* Which kernel copy calls this output has turned out not to take. */
-struct sink_kc {
-	bool no_cfr, no_sendfile;
+/*
+ * One output encoding. Every function returns 0 or a negative errno; after
+ * an error the sink only calls free.
+ */
+struct sink_codec {
+	int level;		/* the default level (sink_opts.level 0) */
+	/*
+	 * Starts writing to fd: *state, and *buf, the first buffer to fill
+	 * (*cap bytes, owned by the codec). Every byte written to fd also
+	 * goes into hash when it is not NULL. -EINVAL for a level the codec
+	 * does not take.
+	 */
+	int (*open)(int fd, int level, int threads, struct sha256_ctx *hash,
+		    void **state, unsigned char **buf, size_t *cap);
+	/* Hands on the first len bytes of *buf; *buf is the next to fill. */
+	int (*write)(void *state, size_t len, unsigned char **buf);
+	/* Hands on the last len bytes of the buffer and ends the stream. */
+	int (*finish)(void *state, size_t len);
+	/* Stops whatever runs, dropping what is pending, and frees. */
+	void (*free)(void *state);
+	/*
+	 * The rest may be NULL. copy: len bytes of fd from off to the output
+	 * at once, in the kernel (the input passes unchanged); sync: waits
+	 * for what was handed on, so that a large write reports its own
+	 * failure as write(2) would.
+	 */
+	int (*copy)(void *state, int fd, uint64_t off, uint64_t len);
+	int (*sync)(void *state);
+	bool identity;		/* output bytes are the input bytes */
 };
 
-/*
- * Moves up to *len bytes of in from *off to out with copy_file_range(2),
- * else sendfile(2) (which writes to pipes), advancing *off and cutting
- * *len as it goes. Stops when both are found unsupported (recorded in kc,
- * so later calls skip them) or a call returns 0: what is left in *len is
- * for pread and write, which also finds a real end of the source.
- * Returns 0 or a negative errno.
- */
-int sink_kernel_copy(int in, uint64_t *off, int out, uint64_t *len,
-		     struct sink_kc *kc);
-
-/* write(2) until every byte is out. 0 or a negative errno. */
-int sink_write_all(int fd, const void *buf, size_t len);
+/* The rows: plain (sink_aw.c), gzip (sink_gzip.c), zstd (sink_zstd.c). */
+extern const struct sink_codec sink_codec_none, sink_codec_gzip,
+	sink_codec_zstd;
 
 /*
  * Writes the gzip header to fd and starts threads workers (capped) and a

@@ -32,7 +32,7 @@ struct memfs;
  * -ENOSPC for the spool).
  */
 struct tarin_opts {
-	const char *spool_dir;	/* NULL: $TMPDIR or /var/tmp */
+	const char *spool_dir;	/* NULL, "": io_spool_dir() */
 	uint64_t max_entries;	/* entries of the layer */
 	size_t max_path;	/* bytes of one path */
 	size_t max_depth;	/* components of one path */

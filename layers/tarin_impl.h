@@ -1,7 +1,9 @@
 /*
- * tarin_impl: what layers/tarin.c (input, spool, content, the loader) and
- * layers/tarin_entry.c (names, the tree, whiteouts) share. Private to
- * them; the interface is tarin.h.
+ * tarin_impl: what layers/tarin.c (libarchive, content, the loader),
+ * layers/tarin_input.c (the input and the spool), layers/tarin_gz.c (gzip
+ * inflated by ISA-L) and layers/tarin_entry.c (names, the tree,
+ * whiteouts) share. Private to them; the interface is
+ * tarin.h.
  */
 #ifndef OVERTAR_TARIN_IMPL_H
 #define OVERTAR_TARIN_IMPL_H
@@ -57,7 +59,7 @@ struct tarin_input {
 /*
  * Reads the layer's next bytes into in->block (hashing them for
  * tarin_src.sha256), never past the end of a window. Returns the count,
- * 0 at the end, or -1 with errno set. (tarin.c)
+ * 0 at the end, or -1 with errno set. (tarin_input.c)
  */
 ssize_t tarin_in_next(struct tarin_input *in);
 
@@ -140,6 +142,37 @@ int tarin_buf_reserve(struct tarin_buf *b, size_t cap);
 
 /* Records "out of memory" on ld->e; returns -ENOMEM. */
 int tarin_oom(struct tarin_loader *ld);
+
+/*
+ * Opens src (a path, "-" for standard input, maybe a window of it) as
+ * ld->in: regular files are read from their position (or the window's
+ * start) to their end, seekable; anything else is a stream. Returns 0 or a
+ * negative errno recorded on ld->e. (tarin_input.c)
+ */
+int tarin_input_open(struct tarin_loader *ld, const struct tarin_src *src);
+/* Sets ld->a's read (and, for a regular file, skip) callbacks on ld->in. */
+void tarin_input_callbacks(struct tarin_loader *ld);
+/*
+ * For a gzip layer, inflates the rest of the member holding the tar's end
+ * and checks its trailer; with a digest to check (tarin_src.sha256), reads
+ * what libarchive left and compares. 0, or -EIO (damaged gzip), -ENOSPC
+ * (budget), -EBADMSG, read errors, recorded on ld->e.
+ */
+int tarin_input_verify(struct tarin_loader *ld);
+
+/*
+ * Counts len bytes not held in place against the run's expansion budget.
+ * 0 or -ENOSPC recorded on ld->e. (tarin_input.c)
+ */
+int tarin_spool_charge(struct tarin_loader *ld, uint64_t len);
+/*
+ * Appends len bytes to the layer's spool, opening it on the first; *at is
+ * where they start in it. 0 or a negative errno recorded on ld->e.
+ */
+int tarin_spool_write(struct tarin_loader *ld, const void *p, size_t len,
+		      uint64_t *at);
+/* Writes the spool's buffered bytes out. 0 or a negative errno (ld->e). */
+int tarin_spool_flush(struct tarin_loader *ld);
 
 /*
  * Gives the regular file ino the content of the current entry: extents in

@@ -16,7 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "layers/memfs.h"
+
+/* The copy-in buffer, when the kernel will not copy (EXDEV...). */
+#define SCRIPT_COPY_BUF (64u << 10)
 
 int script_fail(struct script_ctx *c, const char *path, int rc)
 {
@@ -73,60 +77,25 @@ struct memfs_data *script_text_data(const void *buf, size_t len)
 	return d;
 }
 
-/* An unlinked temporary file that copy-in content goes to. */
+/* The run's unlinked spool file, that copy-in content goes to. */
 static int spool_open(struct script_ctx *c)
 {
-	const char *dir = c->env->spool_dir;
-	char *path;
-	int fd;
+	int fd = io_spool_open(c->env->spool_dir);
 
-	if (!dir)
-		dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		path = script_join(dir, "overtar-spool.XXXXXX");
-		if (!path)
-			return -ENOMEM;
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-		free(path);
-	}
 	if (fd < 0)
-		return -errno;
+		return fd;
 	c->spool = memfs_src_fd(fd, 0);
 	return c->spool ? 0 : -ENOMEM;
-}
-
-/*
- * Up to len bytes from in's position to out at off, through a buffer.
- * Returns the count (0 at the end of in) or a negative errno.
- */
-static ssize_t copy_by_hand(int in, int out, uint64_t off, uint64_t len)
-{
-	char buf[65536];
-	ssize_t n;
-
-	do
-		n = read(in, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n < 0 ? -errno : 0;
-	for (ssize_t done = 0; done < n;) {
-		ssize_t w = pwrite(out, buf + done, (size_t)(n - done),
-				   (off_t)(off + (uint64_t)done));
-		if (w < 0 && errno != EINTR)
-			return -errno;
-		done += w > 0 ? w : 0;
-	}
-	return n;
 }
 
 int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 		      struct memfs_data **out)
 {
-	uint64_t start, done = 0;
-	int rc = 0;
+	/* a fresh state per file: the host files come from anywhere */
+	struct io_copy st = { 0 };
+	unsigned char buf[SCRIPT_COPY_BUF];
+	uint64_t start;
+	int rc;
 
 	if (!size) {
 		*out = memfs_data_empty();
@@ -135,26 +104,13 @@ int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 	if (!c->spool && (rc = spool_open(c)))
 		return rc;
 	start = c->spool->size;
-	while (done < size) {
-		loff_t to = (loff_t)(start + done);
-		ssize_t n = copy_file_range(fd, NULL, c->spool->fd, &to,
-					    (size_t)(size - done), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EXDEV && errno != EINVAL &&
-		    errno != ENOSYS && errno != EOPNOTSUPP)
-			return -errno;
-		/* Between filesystems of different types the kernel will
-		 * not copy (copy_file_range(2), EXDEV): read and write. */
-		if (n < 0)
-			n = copy_by_hand(fd, c->spool->fd, start + done,
-					 size - done);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			return -EIO;	/* the file shrank under us */
-		done += (uint64_t)n;
-	}
+	if (start > INT64_MAX)
+		return -EFBIG;
+	/* a file that shrank under us ends early: -EIO */
+	rc = io_copy(fd, 0, c->spool->fd, (int64_t)start, size, &st, buf,
+		     sizeof(buf));
+	if (rc)
+		return rc;
 	c->spool->size += size;
 	*out = memfs_data_new(size, 1);
 	if (!*out)

@@ -52,7 +52,7 @@ struct script_env {
 	struct vfs_fs *fs;		/* a writable overlay */
 	struct timespec now;		/* stamped on what changes */
 	bool clamp;			/* clamp explicit times to now */
-	const char *spool_dir;		/* for copy-in content */
+	const char *spool_dir;		/* for copy-in content: io_spool_dir() */
 };
 
 /*

@@ -241,9 +241,10 @@ int script_touch(struct script_ctx *c)
 
 			rc = vfs_walk(fs, c->args[i], VFS_PARENT | VFS_FOLLOW,
 				      &w);
-			/* open("x/", O_CREAT) is EISDIR (do_last) */
+			/* open("x/", O_CREAT) is EISDIR (do_last), which
+			 * touch.c sets aside; utimensat() then says ENOENT */
 			if (!rc && !w.node && w.trailing_slash)
-				rc = -EISDIR;
+				rc = -ENOENT;
 			if (!rc && !w.node)
 				rc = vfs_create_at(fs, w.parent, w.name,
 						     w.len, &f, &w.node);

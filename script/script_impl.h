@@ -1,6 +1,7 @@
 /*
- * script_impl: what the interpreter (script.c) and the command table
- * (script_cmds.c, script_cmds2.c) share. Private to script/script*.c.
+ * script_impl: what the interpreter (script.c) and the commands
+ * (script_cmds.c's table; script_tree.c, script_copy.c, script_attr.c)
+ * share. Private to script/script*.c.
  */
 #ifndef OVERTAR_SCRIPT_IMPL_H
 #define OVERTAR_SCRIPT_IMPL_H
@@ -65,8 +66,8 @@ int script_parse_mode(const char *s, mode_t *out);
 struct memfs_data *script_text_data(const void *buf, size_t len);
 
 /*
- * A data object with the content of the open host file fd (size bytes),
- * copied once into the run's spool file. 0 or a negative errno.
+ * A data object with the content of the open host file fd (its first
+ * size bytes), copied once into the run's spool file (io_copy). 0 or a negative errno.
  */
 int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 		      struct memfs_data **out);

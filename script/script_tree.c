@@ -81,6 +81,10 @@ static int mkdir_p(struct script_ctx *c, const char *path, mode_t mode)
 				 * under it says; only the last is EEXIST */
 				if (!rc && !S_ISDIR(a.mode))
 					rc = last ? -EEXIST : -ENOTDIR;
+			} else if (rc == -ENOENT) {
+				/* a dangling symlink: mkdir(2)'s EEXIST
+				 * stands, as mkdir -p reports it */
+				rc = -EEXIST;
 			}
 		}
 		buf[i] = saved;
@@ -323,6 +327,9 @@ static int ln_force(struct script_ctx *c, struct vfs_walk *w,
  * The new name is resolved once, and the link made in the directory that
  * resolution found, as ln(1) works relative to the destination directory
  * it opened: removing the old name (ln -f) cannot change where it goes.
+ * A hard link's source is checked first, as ln(1) lstat()s it ("failed
+ * to access", "hard link not allowed for directory") before it looks at
+ * the destination.
  */
 static int ln_at(struct script_ctx *c, struct vfs_walk *w, const char *path)
 {
@@ -330,26 +337,34 @@ static int ln_at(struct script_ctx *c, struct vfs_walk *w, const char *path)
 	const char *target = c->args[0];
 	struct vfs_create s = { .mode = S_IFLNK | 0777, .target = target,
 				.target_len = c->lens[0] };
-	struct vfs_node *old;
+	struct vfs_node *old = NULL;
+	struct vfs_attr a;
 	int rc = 0;
 
-	if (!w->parent || (w->node && !script_opt(c, 'f')))
-		return -EEXIST;
-	if (w->node)
+	if (!script_opt(c, 's')) {
+		rc = vfs_resolve(fs, target, false, &old);
+		if (rc)
+			return script_fail(c, target, rc);
+		rc = vfs_getattr(fs, old, &a);
+		if (!rc && S_ISDIR(a.mode))
+			rc = script_failf(c, target, -EPERM, "hard link not "
+					  "allowed for directory");
+	}
+	if (!rc && (!w->parent || (w->node && !script_opt(c, 'f'))))
+		rc = -EEXIST;
+	if (!rc && w->node)
 		rc = ln_force(c, w, path);
 	if (!rc && w->trailing_slash)
 		rc = -ENOENT;
-	if (rc || script_opt(c, 's'))
-		return rc ? rc : vfs_create_at(fs, w->parent, w->name, w->len,
-						  &s, NULL);
-	rc = vfs_resolve(fs, target, false, &old);
-	if (rc)
-		return script_fail(c, target, rc);
-	rc = vfs_link_at(fs, old, w->parent, w->name, w->len);
-	vfs_put(fs, old);
-	if (rc == -EPERM)
+	if (!rc && script_opt(c, 's'))
+		rc = vfs_create_at(fs, w->parent, w->name, w->len, &s, NULL);
+	else if (!rc)
+		rc = vfs_link_at(fs, old, w->parent, w->name, w->len);
+	if (rc == -EPERM && !c->reason[0])
 		rc = script_failf(c, target, rc, "hard link not allowed for "
 				  "directory");
+	if (old)
+		vfs_put(fs, old);
 	return rc;
 }
 

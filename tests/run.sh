@@ -4,12 +4,15 @@
 # Usage: sh tests/run.sh BUILD_DIR [FILTER...]
 #
 # Runs, in this order:
-#   1. every unit test binary BUILD_DIR/unit/test_* and BUILD_DIR/san/unit/test_*
+#   1. every unit test binary BUILD_DIR/unit/test_*, BUILD_DIR/san/unit/test_*
+#      and BUILD_DIR/tsan/unit/test_* (ThreadSanitizer: a race is a failure)
 #      (cmocka); each binary's tests are counted from its "[  PASSED  ] N test(s)."
 #      and "[  FAILED  ] N test(s)" lines; a binary that crashes, times out or
 #      exits non-zero without a failure count counts as one failed test;
 #   2. every CLI test tests/cli/*.sh twice: with ./overtar and with
-#      BUILD_DIR/overtar-san (ASan/UBSan: leaks and UB are failures);
+#      BUILD_DIR/overtar-san (ASan/UBSan: leaks and UB are failures); and the
+#      ones in TSAN_CLI, whose layers load on parallel threads and whose
+#      outputs compress on them, a third time with BUILD_DIR/overtar-tsan;
 #   3. every kernel conformance test tests/conformance/*.sh with ./overtar
 #      (they need root and overlayfs, and skip otherwise).
 # FILTERs (substrings of a test's name, e.g. "whiteout" or "unit/") run only
@@ -23,12 +26,12 @@
 #   TESTS     absolute path of tests/ (helpers in tests/cli/lib)
 #   SHARED    absolute path of ../shared
 #   CANON     absolute path of ../shared/bench/canonical-list.py
-#   VARIANT   "plain" or "asan"
+#   VARIANT   "plain", "asan" or "tsan"
 #   OVERTAR_BUILD  absolute path of BUILD_DIR (fuzz replays in san/fuzz/)
-# NO_SAN=1 skips the sanitized runs (make valgrind).
+# NO_SAN=1 skips the sanitized runs, ASan and TSan (make valgrind).
 # It exits 0 (pass), 77 (skip: prints "SKIP: reason") or anything else (fail).
 #
-# Prints one line per test (PASS/FAIL/SKIP NAME [(asan)]), the output of each
+# Prints one line per test (PASS/FAIL/SKIP NAME [(asan)|(tsan)]), the output of each
 # failed test indented under it, and last exactly one line
 #   N passed, M failed          or          N passed, M failed, K skipped
 # Exits 1 if anything failed, else 0.
@@ -45,6 +48,7 @@ LC_ALL=C
 export LC_ALL
 OVERTAR_PLAIN=${OVERTAR_BIN:-$repo/overtar}
 OVERTAR_SAN=$build/overtar-san
+OVERTAR_TSAN=$build/overtar-tsan
 TESTDATA=$repo/testdata
 TESTS=$repo/tests
 SHARED=$(cd "$repo/../shared" 2>/dev/null && pwd) || SHARED=$repo/../shared
@@ -52,6 +56,16 @@ CANON=$SHARED/bench/canonical-list.py
 OVERTAR_BUILD=$build
 export TESTDATA TESTS SHARED CANON OVERTAR_BUILD
 SAN_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
+# halt_on_error with an exit status of its own: a race fails the test
+TSAN_ENV="TSAN_OPTIONS=halt_on_error=1:exitcode=66:suppressions=$repo/tests/tsan.supp"
+# The CLI tests run under TSan: multi-layer flatten and build (layers load
+# on one thread each, cmd/util.c), gzip and zstd outputs (sink_gzip.c
+# workers, libzstd's), the plain writer thread (sink_aw.c), image layers
+# from an archive. Each takes about a second under TSan.
+TSAN_CLI="flatten_sample_matches_expected flatten_gzip_zstd_outputs
+	flatten_reproducible flatten_whiteouts flatten_stdin build_emit_layer
+	build_all_commands build_reproducible image_oci_roundtrip
+	image_build_layer image_docker_archive image_reproducible"
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
 CLI_TIMEOUT=${CLI_TIMEOUT:-120}
 
@@ -171,13 +185,14 @@ run_script() {
 }
 
 # 1. unit tests
-for bin in "$build"/unit/test_* "$build"/san/unit/test_*; do
+for bin in "$build"/unit/test_* "$build"/san/unit/test_* "$build"/tsan/unit/test_*; do
 	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	case ${bin##*/} in *.*) continue ;; esac
 	name=unit/${bin##*/}
 	selected "$name" || continue
 	case $bin in
 	"$build"/san/*) run_unit "$bin" "$name" " (asan)" $SAN_ENV ;;
+	"$build"/tsan/*) run_unit "$bin" "$name" " (tsan)" $TSAN_ENV ;;
 	*) run_unit "$bin" "$name" "" ;;
 	esac
 done
@@ -190,6 +205,12 @@ for t in "$repo"/tests/cli/*.sh; do
 	run_script "$t" "$name" "" "$OVERTAR_PLAIN" plain
 	[ "${NO_SAN:-0}" = 1 ] ||
 		run_script "$t" "$name" " (asan)" "$OVERTAR_SAN" asan $SAN_ENV
+	case " $(echo $TSAN_CLI) " in
+	*" ${name#cli/} "*)
+		[ "${NO_SAN:-0}" = 1 ] || run_script "$t" "$name" " (tsan)" \
+			"$OVERTAR_TSAN" tsan $TSAN_ENV
+		;;
+	esac
 done
 
 # 3. kernel conformance tests

@@ -2,7 +2,7 @@
 """conform.py -- generated cases through a kernel overlayfs mount and overtar.
 
 Usage:
-  conform.py [-j JOBS] [--keep DIR] OVERTAR --seeds N [--start S]
+  conform.py [-j JOBS] [--keep DIR] [--min-ran P] OVERTAR --seeds N [--start S]
   conform.py [--keep DIR] OVERTAR --case FILE.json...   explicit cases
   conform.py [--keep DIR] OVERTAR --replay SEED         one seed, verbose
   conform.py [--keep DIR] OVERTAR --shrink SEED|FILE.json
@@ -19,8 +19,10 @@ canonical listing of canonical-list.py, plus each entry's mtime):
   3. the layer of `overtar build --emit layer`, stacked on the inputs by the
      kernel, against that edited mount;
 and error parity: when a command fails in the kernel (its exit status is not
-0), overtar must fail at that same line, with exit status 1 and no output;
-comparisons 2 and 3 then use the script cut before that line.
+0), overtar must fail at that same line, with exit status 1, no output and
+the same errno class (errno_class() of both messages); comparisons 2 and 3
+then use the script cut before that line. Last it prints the share of
+commands that ran in the kernel; --min-ran P fails a run below P %.
 
 The oracle. Each layer is extracted by GNU tar into its own directory and its
 OCI whiteouts are turned into overlayfs ones (lib/oci2ovl.py); the stack is
@@ -319,6 +321,9 @@ def run_cmd(mnt, c):
         rc, msg = write_in_root(mnt, path, data, mode, name == "append")
         if rc and b"Permission denied" in msg:
             raise Undefined("'%s' opened a device node" % name)
+        if rc and b"No such device or address" in msg:
+            # O_NONBLOCK's ENXIO: a shell's > would block on the fifo
+            raise Undefined("'%s' opened a fifo" % name)
         return rc, msg
     umask = 0o022
     if name == "copy-in":
@@ -411,6 +416,81 @@ def kernel_stack(work, lowers, layer_tar, now):
         m.umount()
 
 
+# ---------------------------------------------------------------- errors
+# The reason a command failed, as an errno class, from its message: the
+# coreutils/setfattr text on the kernel side, overtar's on the other. The
+# phrases a tool writes instead of strerror(3) come first; each maps to the
+# errno overtar sets for it (script/script_copy.c, script_tree.c).
+ERRNO_PHRASES = [
+    ("are the same file", "EINVAL"),
+    ("to a subdirectory of itself", "EINVAL"),
+    ("into itself", "EINVAL"),
+    ("invalid user", "EINVAL"),
+    ("invalid group", "EINVAL"),
+    ("invalid spec", "EINVAL"),
+    ("cannot overwrite non-directory", "ENOTDIR"),
+    ("cannot overwrite directory", "EISDIR"),
+    ("-r not specified", "EISDIR"),
+    ("dangling symlink", "ENOENT"),
+    ("symbolic link not followed", "ENOTDIR"),   # rmdir's word for it
+    ("hard link not allowed for directory", "EPERM"),
+    ("no such file or directory", "ENOENT"),
+    ("file exists", "EEXIST"),
+    ("not a directory", "ENOTDIR"),
+    ("is a directory", "EISDIR"),
+    ("directory not empty", "ENOTEMPTY"),
+    ("no such attribute", "ENODATA"),
+    ("no data available", "ENODATA"),
+    ("operation not permitted", "EPERM"),
+    ("invalid argument", "EINVAL"),
+    ("too many levels of symbolic links", "ELOOP"),
+    ("no such device or address", "ENXIO"),
+]
+
+
+def errno_class(msg):
+    """The errno name a failure message stands for, or "unknown". A tool
+    given several operands goes on after a failure: its first message is
+    the one overtar stops at."""
+    for line in msg.lower().splitlines():
+        for phrase, cls in ERRNO_PHRASES:
+            if phrase in line:
+                return cls
+    return "unknown"
+
+
+def case_stats(case, fail):
+    """How much of the script ran in the kernel: commands in all, commands
+    that ran before the first failure, and whether that failure was the
+    generator's deliberate error command (its "expect")."""
+    n = len(case["cmds"])
+    ran = n if fail is None else fail
+    planned = [i for i, c in enumerate(case["cmds"]) if c.get("expect")]
+    return {"cmds": n, "ran": ran, "planned_fail": bool(planned) and fail == planned[0],
+            "unplanned_fail": fail is not None and fail not in planned,
+            "expect": case["cmds"][fail].get("expect") if fail is not None else None}
+
+
+def add_stats(total, st):
+    for k in ("cmds", "ran", "planned_fail", "unplanned_fail"):
+        total[k] = total.get(k, 0) + int(st.get(k, 0))
+    if st.get("kernel_class"):
+        total.setdefault("classes", {}).setdefault(st["kernel_class"], 0)
+        total["classes"][st["kernel_class"]] += 1
+
+
+def report_stats(total):
+    """The share line: "commands run: R of N (P%), ..."; returns P."""
+    n, ran = total.get("cmds", 0), total.get("ran", 0)
+    share = 100.0 * ran / n if n else 0.0
+    classes = ", ".join("%s %d" % kv for kv in sorted(total.get("classes", {}).items()))
+    print("commands run: %d of %d (%.0f%%); %d cases end in their planned error, "
+          "%d fail earlier in the kernel%s" % (
+              ran, n, share, total.get("planned_fail", 0), total.get("unplanned_fail", 0),
+              "; kernel errors: " + classes if classes else ""))
+    return share
+
+
 # ---------------------------------------------------------------- one case
 def cut_script(case, n):
     text, _ = gen.script_text(case["cmds"][:n])
@@ -435,11 +515,13 @@ def compare(name, want, got, problems, files):
             problems.append("%s: %s differs (--- kernel, +++ overtar):\n%s" % (name, what, d))
 
 
-def run_case(ot, case, work, tools):
-    """Returns (problems, files to keep). Raises Skip."""
+def run_case(ot, case, work, tools, stats):
+    """Returns (problems, files to keep); fills stats (see case_stats).
+    Raises Skip."""
     cdir = os.path.join(work, "case")
     gen.materialize(case, cdir)
     k = kernel_side(case, cdir, work, tools)
+    stats.update(case_stats(case, k["fail"]))
     problems, files = [], {}
     layers = [os.path.join(cdir, "layer%d.tar" % (i + 1)) for i in range(len(case["layers"]))]
     out = os.path.join(work, "out")
@@ -459,11 +541,22 @@ def run_case(ot, case, work, tools):
         full = os.path.join(out, "full.tar")
         rc, err = overtar(ot, bargs + ["-o", full] + layers, cdir)
         want = "script.ots:%d:" % line
+        kclass, oclass = errno_class(k["failmsg"]), errno_class(err)
+        stats["failmsg"] = "line %d: %s" % (line, k["failmsg"].strip())
+        stats["kernel_class"] = kclass
+        if stats.get("expect") and stats["expect"] != kclass:
+            # the generator's model was wrong, not overtar: said, not failed
+            print("note: line %d was to fail with %s, the kernel says %s" % (
+                line, stats["expect"], kclass), flush=True)
         if rc != 1 or os.path.exists(full) or want not in err:
             problems.append("error parity: the kernel fails at line %d (%s); overtar: exit %d, "
                             "output %s, stderr: %s" % (line, k["failmsg"].strip(), rc,
                                                       "written" if os.path.exists(full) else "none",
                                                       err.strip()))
+        elif kclass != oclass:
+            problems.append("error parity: at line %d the kernel fails with %s (%s), overtar "
+                            "with %s (%s)" % (line, kclass, k["failmsg"].strip(), oclass,
+                                             err.strip()))
         with open(os.path.join(cdir, "cut.ots"), "wb") as f:
             f.write(cut_script(case, fail))
         bargs = ["build", "--mtime", str(EPOCH), "-f", os.path.join(cdir, "cut.ots")]
@@ -485,10 +578,12 @@ def run_case(ot, case, work, tools):
     return problems, files
 
 
-def one(ot, case, keep, tools, label, verbose=False):
+def one(ot, case, keep, tools, label, stats=None):
+    """Runs one case: [] if it passed, its problems, or "undefined: ..."."""
+    stats = {} if stats is None else stats
     work = tempfile.mkdtemp(prefix="case.", dir=keep)
     try:
-        problems, files = run_case(ot, case, work, tools)
+        problems, files = run_case(ot, case, work, tools, stats)
     except Undefined as e:
         shutil.rmtree(work, ignore_errors=True)
         return "undefined: %s" % e
@@ -510,10 +605,11 @@ def one(ot, case, keep, tools, label, verbose=False):
 
 def worker(args):
     ot, seed, keep, tools = args
+    stats = {}
     try:
-        return seed, one(ot, gen.generate(seed), keep, tools, str(seed))
+        return seed, one(ot, gen.generate(seed), keep, tools, str(seed), stats), stats
     except Skip as e:
-        return seed, "SKIP: %s" % e
+        return seed, "SKIP: %s" % e, stats
 
 
 # ---------------------------------------------------------------- shrinking
@@ -570,6 +666,8 @@ def main(argv):
     ap.add_argument("--replay", type=int)
     ap.add_argument("--shrink")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--min-ran", type=float, default=0,
+                    help="fail unless this share (%%) of the commands ran in the kernel")
     ap.add_argument("--keep", default=os.path.join(os.environ.get("TMPDIR", "/tmp"),
                                                    "overtar-conformance"))
     a = ap.parse_args(argv[1:])
@@ -596,6 +694,7 @@ def main(argv):
         return 77
 
     npass = nfail = nundef = 0
+    total = {}
     if a.replay is not None or a.case or a.shrink:
         if a.shrink:
             if a.shrink.isdigit():
@@ -623,7 +722,9 @@ def main(argv):
             cases.append((label, json.load(open(f))))
         for label, case in cases:
             try:
-                p = one(ot, case, a.keep, tools, label)
+                st = {}
+                p = one(ot, case, a.keep, tools, label, st)
+                add_stats(total, st)
             except Skip as e:
                 print("SKIP: %s" % e)
                 return 77
@@ -643,7 +744,11 @@ def main(argv):
         seeds = range(a.start, a.start + (a.seeds or 200))
         jobs = [(ot, s, a.keep, tools) for s in seeds]
         with multiprocessing.Pool(a.jobs) as pool:
-            for seed, p in pool.imap_unordered(worker, jobs):
+            for seed, p, st in pool.imap_unordered(worker, jobs):
+                add_stats(total, st)
+                if st.get("unplanned_fail"):
+                    print("note: seed %d: the kernel fails where the generator did not plan it, "
+                          "at %s" % (seed, st.get("failmsg")), flush=True)
                 if isinstance(p, str) and p.startswith("SKIP"):
                     print(p)
                     return 77
@@ -662,6 +767,11 @@ def main(argv):
                         print("ok seed %d" % seed, flush=True)
     if nundef:
         print("%d undefined (a command blocked on a fifo or opened a device; not counted)" % nundef)
+    share = report_stats(total)
+    if share < a.min_ran:
+        print("FAIL: only %.0f%% of the commands ran in the kernel (at least %.0f%% wanted): "
+              "the cases compare little more than their layers" % (share, a.min_ran))
+        nfail += 1
     print("%d passed, %d failed" % (npass, nfail))
     return 1 if nfail else 0
 

@@ -36,6 +36,8 @@ import struct
 import sys
 import tarfile
 
+import genscript
+
 EPOCH_MIN = 946684800        # 2000-01-01
 EPOCH_MAX = 1700000000       # all generated times are in the past
 
@@ -335,34 +337,7 @@ class Gen:
                 self.targets[p] = e["target"]
 
     # ------------------------------------------------------------ script
-    def script_path(self, exist=0.85):
-        r = self.r
-        paths = sorted(self.model)
-        x = r.random()
-        if paths and x < exist:
-            p = r.choice(paths)
-            # through a symlinked parent sometimes
-            links = [q for q in paths if self.model[q] == "l"]
-            if links and r.random() < 0.1:
-                p = r.choice(links) + "/" + base(p)
-            s = "/" + p
-            if r.random() < 0.05:
-                s = p               # relative: from /
-            elif r.random() < 0.04:
-                s = "/" + p + "/"
-            elif r.random() < 0.03:
-                s = "/../" + p
-            return s
-        if paths and r.random() < 0.6:
-            return "/" + r.choice(paths) + "/" + self.name()
-        return "/" + self.name()
-
-    def dir_path(self):
-        ds = self.dirs()
-        if ds and self.r.random() < 0.85:
-            return "/" + self.r.choice(ds)
-        return self.script_path()
-
+    # The commands themselves: genscript.py, on a model of the merged view.
     def text(self):
         r = self.r
         return r.choice(["", "hello", "two\nlines\n", "\udcff\x01bin", "x" * r.randint(1, 3000),
@@ -371,126 +346,6 @@ class Gen:
     def mode(self):
         return self.r.choice(["0755", "0644", "4755", "2755", "1777", "0700",
                               "0", "0600", "6711", "2775", "0444"])
-
-    def owner(self):
-        r = self.r
-        return r.choice(["0", "1000", "0:0", "1:5", "1000:1000", "65534:65534",
-                         ":5", "1000:", "root", "daemon:daemon", "nosuch", "root:root"])
-
-    def command(self, inputs):
-        r = self.r
-        c = r.choices(["mkdir", "write", "append", "copy-in", "rm", "rmdir", "mv",
-                       "cp", "ln", "chmod", "chown", "touch", "truncate", "mknod",
-                       "setxattr", "rmxattr"],
-                      [8, 10, 5, 3, 10, 4, 10, 9, 7, 6, 5, 6, 3, 3, 4, 2])[0]
-        heredoc = None
-        opts = []
-        if c == "mkdir":
-            if r.random() < 0.5:
-                opts.append("-p")
-            if r.random() < 0.3:
-                opts += ["-m", self.mode()]
-            ps = [self.script_path(0.3) if r.random() < 0.7 else
-                  self.dir_path() + "/" + "/".join(self.name() for _ in range(r.randint(1, 3)))
-                  for _ in range(r.randint(1, 2))]
-            argv = [c] + opts + ps
-        elif c in ("write", "append"):
-            if c == "write" and r.random() < 0.3:
-                opts += ["-m", self.mode()]
-            p = self.script_path(0.7)
-            if r.random() < 0.2:
-                heredoc = self.r.choice(["", "one line\n", "a\nb\n\n", "EOF2\n  indented\n"])
-                argv = [c] + opts + [p]
-            else:
-                argv = [c] + opts + [p, self.text()]
-        elif c == "copy-in":
-            src = r.choice(inputs) if inputs else "in/nothing"
-            argv = [c, src, self.dir_path() if r.random() < 0.6 else self.script_path(0.4)]
-        elif c == "rm":
-            for o in ("-r", "-f"):
-                if r.random() < 0.5:
-                    opts.append(o)
-            argv = [c] + opts + [self.script_path() for _ in range(r.randint(1, 2))]
-        elif c == "rmdir":
-            argv = [c, self.dir_path()]
-        elif c == "mv":
-            argv = [c, self.script_path(), self.dir_path() if r.random() < 0.4
-                    else self.script_path(0.4)]
-        elif c == "cp":
-            if r.random() < 0.4:
-                opts.append("-r")
-            if r.random() < 0.4:
-                opts.append("-a")
-            argv = [c] + opts + [self.script_path(), self.dir_path() if r.random() < 0.4
-                                 else self.script_path(0.4)]
-        elif c == "ln":
-            if r.random() < 0.6:
-                opts.append("-s")
-            if r.random() < 0.3:
-                opts.append("-f")
-            tgt = self.script_path() if "-s" not in opts or r.random() < 0.6 else \
-                r.choice(["../x", "rel target", "/abs/t", "a"])
-            argv = [c] + opts + [tgt, self.script_path(0.3) if r.random() < 0.8
-                                 else self.dir_path()]
-        elif c == "chmod":
-            argv = [c, self.mode(), self.script_path()]
-        elif c == "chown":
-            if r.random() < 0.3:
-                opts.append("-h")
-            argv = [c] + opts + [self.owner(), self.script_path()]
-        elif c == "touch":
-            if r.random() < 0.2:
-                opts.append("-h")
-            if r.random() < 0.7:
-                s, ns = self.mtime()
-                opts += ["-d", "@%d" % s if not ns or r.random() < 0.3 else
-                         "@%d.%09d" % (s, ns)]
-            argv = [c] + opts + [self.script_path(0.7)]
-        elif c == "truncate":
-            argv = [c, "-s", r.choice(["0", "5", "100", "1K", "2000000", "3"]),
-                    self.script_path(0.8)]
-        elif c == "mknod":
-            if r.random() < 0.4:
-                opts += ["-m", r.choice(["0600", "0666", "0644", "0620"])]
-            t = r.choice(["p", "c", "b"])
-            argv = [c] + opts + [self.script_path(0.2), t] + \
-                ([str(r.randint(1, 20)), str(r.randint(0, 300))] if t != "p" else [])
-        elif c == "setxattr":
-            if r.random() < 0.2:
-                opts.append("-h")
-            argv = [c] + opts + [r.choice(["user.a", "user.k1", "user.new", "trusted.t",
-                                           "security.capability", "user.k0"]),
-                                 r.choice(["v", "0x0102", "value x", "0x00000002020000000000000000000000000000", "0x0100000200002000000000000000000000000000"]),
-                                 self.script_path()]
-        else:
-            if r.random() < 0.2:
-                opts.append("-h")
-            argv = [c] + opts + [r.choice(["user.k0", "user.k1", "user.a",
-                                           "security.capability", "user.k2"]),
-                                 self.script_path()]
-        self.update(argv)
-        return {"argv": argv, "heredoc": heredoc}
-
-    def update(self, argv):
-        """A rough guess at what the command did, for picking later paths."""
-        c = argv[0]
-        words = [w for w in argv[1:] if not w.startswith("-")]
-        norm = lambda w: w.strip("/").replace("../", "")
-        if c in ("mkdir",):
-            for w in words:
-                if not w.isdigit():
-                    self.model.setdefault(norm(w), "d")
-        elif c in ("write", "append", "touch", "truncate") and words:
-            self.model.setdefault(norm(words[-1]), "f")
-        elif c == "rm" or c == "rmdir":
-            for w in words:
-                self.model.pop(norm(w), None)
-        elif c in ("mv", "cp", "ln") and len(words) >= 2:
-            if c == "mv":
-                t = self.model.pop(norm(words[0]), "f")
-            else:
-                t = "l" if "-s" in argv else self.model.get(norm(words[0]), "f")
-            self.model.setdefault(norm(words[1]), t)
 
     def inputs(self, case_inputs):
         """The host tree for copy-in: in/..."""
@@ -550,8 +405,16 @@ class Gen:
             self.apply(L)
             layers.append(L)
         case_inputs = []
-        ins = self.inputs(case_inputs)
-        cmds = [self.command(ins) for _ in range(r.randint(1, 10))]
+        self.inputs(case_inputs)
+        view = genscript.View()
+        passwd = None
+        for i, L in enumerate(layers):
+            view.apply_layer(L)
+            if i == 0 and base_entries:
+                passwd = view.passwd_inos()
+        sc = genscript.Script(self, view, case_inputs, passwd)
+        # about one case in four ends in a deliberate error
+        cmds = sc.commands(r.randint(1, 12), r.random() < 0.25)
         return {"seed": self.seed, "layers": layers, "inputs": case_inputs, "cmds": cmds}
 
 

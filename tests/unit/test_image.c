@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "base/io.h"
 #include "image/image_impl.h"
 #include "layers/sink.h"
 
@@ -168,7 +169,7 @@ static void digest_sink_sums(void **state)
 		assert_memory_equal(sums.in_sha256, want, 32);
 		assert_int_equal(sums.in_size, 3);
 		assert_int_equal(sink_commit_as(s, path, &e), 0);
-		assert_int_equal(image_read_file(path, 1 << 20, &buf, &len), 0);
+		assert_int_equal(io_read_file(path, 1 << 20, &buf, &len), 0);
 		assert_int_equal(len, sums.out_size);
 		image_sha256(buf, len, got);
 		assert_memory_equal(got, sums.out_sha256, 32);

@@ -390,6 +390,46 @@ static void test_write_error_reported(void **state)
 	close(fd);
 }
 
+/*
+ * sink.h's ownership rule: sink_end never frees the sink, on success or
+ * failure; commit, commit_as and abort always do (ASan would see a double
+ * free or a leak). A failed end says the same again.
+ */
+static void test_end_keeps_the_sink(void **state)
+{
+	struct fx *f = *state;
+	struct sink_opts o = { .comp = SINK_GZIP, .threads = 2 };
+	struct sink_sums sums;
+	struct sink *s;
+	struct err e = { 0 };
+
+	/* plain: nothing is written before the end (gzip's header is) */
+	for (int how = 0; how < 2; how++) {
+		assert_int_equal(sink_open("/dev/full", NULL, &s, &e), 0);
+		assert_int_equal(sink_write(s, "abc", 3), 0);
+		assert_int_equal(sink_end(s, &sums, &e), -ENOSPC);
+		assert_non_null(strstr(e.msg, "cannot write"));
+		err_clear(&e);
+		assert_int_equal(sink_end(s, &sums, &e), -ENOSPC);
+		if (how)
+			assert_int_equal(sink_commit_as(s, f->out, &e), -ENOSPC);
+		else
+			sink_abort(s);
+		assert_int_equal(access(f->out, F_OK), -1);
+	}
+	/* a successful end renames nothing: abort still leaves no file */
+	assert_int_equal(sink_open(f->out, &o, &s, &e), 0);
+	assert_int_equal(sink_write(s, "abc", 3), 0);
+	assert_int_equal(sink_end(s, &sums, &e), 0);
+	assert_int_equal(sink_end(s, &sums, &e), 0);
+	sink_abort(s);
+	assert_int_equal(access(f->out, F_OK), -1);
+	assert_int_equal(sink_open(f->out, &o, &s, &e), 0);
+	assert_int_equal(sink_end(s, NULL, &e), 0);
+	assert_int_equal(sink_commit(s, &e), 0);
+	assert_int_equal(access(f->out, F_OK), 0);
+}
+
 static void test_copy_from_fd(void **state)
 {
 	struct fx *f = *state;
@@ -701,6 +741,7 @@ int main(void)
 		T(test_open_directory_path_fails),
 		T(test_open_bad_level_fails),
 		T(test_write_error_reported),
+		T(test_end_keeps_the_sink),
 		T(test_copy_from_fd),
 		T(test_copy_past_source_end_is_eio),
 		T(test_copy_from_memory),
