@@ -91,7 +91,9 @@ def main():
     print()
     print("medians of %s runs (%s for gzip -6, 1 for 10M entries), wall seconds; %d MISS" %
           (sys.argv[2], sys.argv[3], misses))
+    # make bench fails on a MISS
+    return 1 if misses else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
