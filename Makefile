@@ -3,7 +3,8 @@
 #   make check      install missing packages (as root), build, run every test
 #                   (plain, ASan+UBSan, and the threaded ones under TSan)
 #   make demo       install missing packages, build, flatten the sample image
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (stripped; man, completions)
+#   make uninstall  the same PREFIX and DESTDIR
 #   make bench | conformance SEEDS=N | fuzz FUZZ_SECONDS=N
 #   make valgrind   the CLI tests under valgrind memcheck
 #   make bomb       a 4 GiB gzip bomb flattened, with its peak memory
@@ -52,7 +53,7 @@ TSAN_OBJ := $(LIB_SRC:%.c=$(B)/tsan/%.o)
 # it cannot follow through the less inlined code: not bugs, not shown.)
 TSAN_FLAGS := -fsanitize=thread -O1 -g -Wno-maybe-uninitialized
 
-.PHONY: all deps check demo install clean bench conformance fuzz unit cli \
+.PHONY: all deps check demo install uninstall clean bench conformance fuzz unit cli \
 	valgrind bomb fuzz-deps \
 	san-unit san-cli tsan
 
@@ -142,12 +143,27 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh testdata/demo.sh $(BIN)
 
+# make install: the stripped binary, the manual pages and the bash and zsh
+# completions (bash-completion's and zsh's usual directories under PREFIX);
+# make uninstall removes exactly those files.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+INSTALLED := $(PREFIX)/bin/overtar $(PREFIX)/share/man/man1/overtar.1 \
+	$(PREFIX)/share/man/man5/overtar-script.5 $(BASHCOMPDIR)/overtar \
+	$(ZSHCOMPDIR)/_overtar
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5
-	install -m 0755 overtar $(DESTDIR)$(PREFIX)/bin/overtar
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR)
+	install -s -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/overtar
 	install -m 0644 man/overtar.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/overtar-script.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 completion/overtar.bash $(DESTDIR)$(BASHCOMPDIR)/overtar
+	install -m 0644 completion/_overtar $(DESTDIR)$(ZSHCOMPDIR)/_overtar
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 # make bench: overtar against its floors and peers (tests/bench/bench.sh;
 # BENCH_RUNS, BENCH_SLOW_RUNS, BENCHDATA, BENCH_GEN_ENTRIES).

@@ -121,7 +121,10 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 	return cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
 }
 
-/* The options; a usage error returns CMD_USAGE after printing. */
+/*
+ * The options. Returns -1 to go on, or the exit status when done (a usage
+ * error after printing, or --help).
+ */
 static int parse_args(int argc, char **argv, struct build_args *a)
 {
 	bool done;
@@ -129,7 +132,8 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:e:o:z:h", build_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:e:o:z:h" CMD_LAYER_SHORT,
+					 build_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 		case 'e':
@@ -173,9 +177,10 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	if (optind >= argc)
 		return cmd_usage("build", "no layers given");
 	/* --mtime wins over SOURCE_DATE_EPOCH, which wins over the clock */
-	if (!a->clamp)
-		return cmd_source_date_epoch("build", &a->now, &a->clamp);
-	return CMD_OK;
+	if (!a->clamp &&
+	    (rc = cmd_source_date_epoch("build", &a->now, &a->clamp)))
+		return rc;
+	return -1;
 }
 
 int cmd_build(int argc, char **argv)
@@ -190,8 +195,16 @@ int cmd_build(int argc, char **argv)
 	if (!a.scripts)
 		return cmd_fail("out of memory");
 	rc = parse_args(argc, argv, &a);
-	if (rc)
+	if (rc >= 0)
 		goto out;
+	{
+		struct cmd_out_opts chk = { .path = a.out,
+					    .comp_given = a.comp_given };
+
+		if ((rc = cmd_output_check("build", &chk)))
+			goto out;
+		a.out = chk.path;	/* "-": stdout */
+	}
 	a.lo.writable = true;
 	a.lo.now = a.now;
 	a.lo.image = &a.image;
@@ -208,6 +221,7 @@ int cmd_build(int argc, char **argv)
 		rc = cmd_report(&e);
 		goto out;
 	}
+	cmd_progress_phase(PROGRESS_SCRIPT);
 	rc = run_scripts(&a, ovl, &e);
 	if (rc && !e.line) {
 		/* not a line of a script: the script file could not be read */

@@ -79,7 +79,8 @@ int cmd_cat(int argc, char **argv)
 
 	show_split(argc, argv, &sa);
 	opterr = 0;
-	while ((c = getopt_long(sa.optc, argv, ":h", cat_opts, NULL)) != -1) {
+	while ((c = getopt_long(sa.optc, argv, ":h" CMD_LAYER_SHORT,
+					 cat_opts, NULL)) != -1) {
 		switch (c) {
 		default:
 			rc = cmd_layer_option("cat", c, argv, &lo, &done);

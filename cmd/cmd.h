@@ -31,6 +31,8 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "base/progress.h"
+#include "layers/entry.h"
 #include "layers/sink.h"
 
 struct dirout;
@@ -54,11 +56,13 @@ enum { CMD_OK = 0, CMD_FAIL = 1, CMD_USAGE = 2 };
 
 int cmd_build(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_flatten(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 
 /* The table entry for name, or NULL. */
 const struct cmd_struct *cmd_find(const char *name);
@@ -84,6 +88,9 @@ void cmd_signals(void);
 struct cmd_layer_opts {
 	bool keep_dirlinks;
 	bool writable;
+	bool quiet;		/* -q: no warnings, no progress */
+	bool verbose;		/* -v: the closing summary */
+	bool progress;		/* --progress: even when stderr is no tty */
 	const char *spool_dir;
 	/* overtar(1) LIMITS, as struct tarin_opts; 0: the default */
 	uint64_t max_entries, max_spool;
@@ -93,6 +100,11 @@ struct cmd_layer_opts {
 	struct image **image;
 	/* non-NULL: set to each layer's name (cmd_inputs_names) */
 	char ***names;
+	/*
+	 * non-NULL (with names): set to each layer's diff_id and history
+	 * command, NULL for a layer file (cmd_inputs_layer_info)
+	 */
+	char ***digests, ***commands;
 };
 
 /*
@@ -105,6 +117,13 @@ struct cmd_inputs {
 	size_t nsrcs;
 	struct image **imgs;
 	size_t nimgs;
+	/*
+	 * Per argument, the image spec it was opened as (itself, or its
+	 * path with the prefix its content asks for: image_sniff), or NULL
+	 * for a layer file. Owned.
+	 */
+	char **specs;
+	size_t nargs;
 };
 
 /*
@@ -121,6 +140,13 @@ int cmd_inputs_expand(char **args, size_t n, struct cmd_inputs *in,
  */
 int cmd_inputs_names(char **args, size_t n, const struct cmd_inputs *in,
 		     char ***out);
+/*
+ * Per layer of in: its diff_id ("sha256:...") and its history command,
+ * NULL for a layer file; into *digests and *commands (cmd_names_free,
+ * in->nsrcs elements), or -ENOMEM.
+ */
+int cmd_inputs_layer_info(char **args, size_t n, const struct cmd_inputs *in,
+			  char ***digests, char ***commands);
 /* Frees names[0..n) and names. NULL is ignored. */
 void cmd_names_free(char **names, size_t n);
 /*
@@ -141,13 +167,19 @@ enum cmd_layer_opt {
 	CMD_OPT_MAX_SPOOL,
 	CMD_OPT_KEEP_DIRLINKS,
 	CMD_OPT_SPOOL_DIR,
+	CMD_OPT_PROGRESS,
 };
+/* The short options CMD_LAYER_OPTIONS adds, for getopt's string. */
+#define CMD_LAYER_SHORT "qv"
 #define CMD_LAYER_OPTIONS \
 	{ "keep-dirlinks", no_argument, NULL, CMD_OPT_KEEP_DIRLINKS }, \
 	{ "spool-dir", required_argument, NULL, CMD_OPT_SPOOL_DIR }, \
 	{ "max-entries", required_argument, NULL, CMD_OPT_MAX_ENTRIES }, \
 	{ "max-path-depth", required_argument, NULL, CMD_OPT_MAX_PATH_DEPTH }, \
 	{ "max-spool", required_argument, NULL, CMD_OPT_MAX_SPOOL }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "progress", no_argument, NULL, CMD_OPT_PROGRESS }, \
 	{ "help", no_argument, NULL, 'h' }
 
 /*
@@ -215,14 +247,30 @@ struct cmd_output_kind;
  * other fields belong to cmd/output.c: the kind of output (one row of its
  * table) and what that kind opened.
  */
+/* An entry writer that counts what it passes on (cmd/progress.c). */
+struct cmd_counter {
+	struct entry_writer w;
+	struct entry_writer *next;
+};
+
 struct cmd_output {
 	struct entry_writer *w;
+	struct cmd_counter counter;	/* w, when counting for progress */
 	const struct cmd_output_kind *kind;
 	struct tarout *t;	/* a tar file, stdout, an image's new layer */
 	struct sink *sink;	/* a tar file or stdout */
 	struct image_writer *iw;	/* oci:, docker-archive: */
 	struct dirout *dir;	/* dir: */
 };
+
+/*
+ * Before any input is read: "-" becomes stdout (o->path NULL); refuses a
+ * name whose suffix asks for a compression overtar does not write (.xz,
+ * .bz2: a usage error), an existing directory where a file goes, a
+ * missing parent directory, and an oci: output without a tag, naming the
+ * path as given. Returns CMD_OK, or CMD_USAGE/CMD_FAIL after printing.
+ */
+int cmd_output_check(const char *cmd, struct cmd_out_opts *o);
 
 /*
  * Opens the output o->path names, the kind chosen by its prefix in one
@@ -240,5 +288,29 @@ int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
 int cmd_output_commit(struct cmd_output *out, struct err *e);
 /* Removes what was written. */
 void cmd_output_abort(struct cmd_output *out);
+
+/*
+ * Progress on stderr and the -v summary (cmd/progress.c). Starts counting
+ * (and, when stderr is a terminal or lo->progress, drawing) once per
+ * process; returns the counters the engine advances, or NULL when neither
+ * is asked for. The line is erased and the summary printed at exit.
+ */
+struct progress *cmd_progress_start(const struct cmd_layer_opts *lo);
+/* The counters, or NULL when not counting. */
+struct progress *cmd_progress(void);
+/* Enters enum progress_phase phase (its time counts from now). */
+void cmd_progress_phase(int phase);
+/* Stops drawing and erases the line (before other output). */
+void cmd_progress_stop(void);
+/* With -v (and not -q): prints "overtar: FMT" on stderr. */
+void cmd_verbose_note(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* Whether -q asked for no warnings. */
+bool cmd_quiet(void);
+/*
+ * Puts a counter of entries and content bytes (for progress and -v) in
+ * front of out->w, when counting (cmd/progress.c).
+ */
+void cmd_progress_count(struct cmd_output *out);
 
 #endif

@@ -47,7 +47,8 @@ int cmd_flatten(int argc, char **argv)
 
 	err_clear(&e);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:z:h", flatten_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:z:h" CMD_LAYER_SHORT,
+					 flatten_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			oo.path = optarg;
@@ -69,6 +70,8 @@ int cmd_flatten(int argc, char **argv)
 	/* an image's "created" */
 	rc = cmd_source_date_epoch("flatten", &oo.created, &sde);
 	if (rc)
+		return rc;
+	if ((rc = cmd_output_check("flatten", &oo)))
 		return rc;
 	lo.image = &img;
 	rc = cmd_load_stack(argv + optind, (size_t)(argc - optind), &lo, &ovl,

@@ -323,7 +323,8 @@ int cmd_ls(int argc, char **argv)
 
 	show_split(argc, argv, &sa);
 	opterr = 0;
-	while ((c = getopt_long(sa.optc, argv, ":lRadh", ls_opts, NULL)) != -1) {
+	while ((c = getopt_long(sa.optc, argv, ":lRadh" CMD_LAYER_SHORT,
+					 ls_opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': ls.lng = true; break;
 		case 'R': ls.rec = true; break;

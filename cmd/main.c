@@ -3,10 +3,32 @@
  * struct cmd_struct).
  */
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
+
+/* The options every command that loads layers takes (CMD_LAYER_OPTIONS). */
+#define LAYER_HELP \
+	"  --keep-dirlinks     merge a layer's directory into a lower\n" \
+	"                      symlink's target (usrmerge) instead of\n" \
+	"                      replacing the symlink\n" \
+	"  --spool-dir DIR     where compressed layers' content goes\n" \
+	"  --max-entries N     limits on hostile layers (overtar(1) LIMITS):\n" \
+	"  --max-path-depth N  entries per layer, components per path,\n" \
+	"  --max-spool SIZE    bytes of expanded content (K, M, G, T)\n" \
+	"  -q, --quiet         no warnings, no progress\n" \
+	"  -v, --verbose       a summary on stderr at the end\n" \
+	"  --progress          progress on stderr even when it is no terminal\n" \
+	"  -h, --help          this help\n"
+
+#define LAYERS_HELP \
+	"  LAYER...            layer tarballs, base first ('-': stdin);\n" \
+	"                      plain, gzip, zstd, xz or bzip2; or images:\n" \
+	"                      oci:DIR[:REF], docker-archive:FILE[:REF]\n"
 
 static const struct cmd_struct commands[] = {
 	{ "build", cmd_build,
@@ -14,11 +36,13 @@ static const struct cmd_struct commands[] = {
 	  "usage: overtar build (-f SCRIPT | -e COMMAND)... [-o OUT]\n"
 	  "                     [-z none|gzip|zstd] [--emit flat|layer]\n"
 	  "                     [--whiteouts oci|overlayfs] [--mtime EPOCH]\n"
-	  "                     [--keep-dirlinks] LAYER...\n"
+	  "                     [OPTION...] LAYER...\n"
 	  "\n"
+	  LAYERS_HELP
 	  "  -f, --file SCRIPT   run the commands of SCRIPT (overtar-script(5))\n"
-	  "  -e COMMAND          run COMMAND; -f and -e run in the order given\n"
-	  "  -o, --output OUT    write to OUT (default: stdout, not a tty);\n"
+	  "  -e, --expression COMMAND\n"
+	  "                      run COMMAND; -f and -e run in the order given\n"
+	  "  -o, --output OUT    write to OUT ('-' or none: stdout, not a tty);\n"
 	  "                      oci:DIR[:TAG] or docker-archive:FILE[:TAG]:\n"
 	  "                      an image (--emit layer: the input image\n"
 	  "                      plus the new layer), dir:PATH a tree\n"
@@ -30,65 +54,89 @@ static const struct cmd_struct commands[] = {
 	  "  --mtime EPOCH       time stamped on what the script changes, and\n"
 	  "                      a clamp for newer times (default:\n"
 	  "                      SOURCE_DATE_EPOCH, else the current time)\n"
-	  "  --keep-dirlinks     as for flatten\n" },
+	  LAYER_HELP },
 	{ "cat", cmd_cat,
 	  "print files of the merged tree",
-	  "usage: overtar cat [--keep-dirlinks] LAYER... -- PATH...\n"
+	  "usage: overtar cat [OPTION...] LAYER... -- PATH...\n"
 	  "\n"
-	  "  PATH...           paths in the image, after '--'; symlinks are\n"
-	  "                    followed inside the image root\n" },
+	  LAYERS_HELP
+	  "  PATH...             paths in the image, after '--'; symlinks are\n"
+	  "                      followed inside the image root\n"
+	  LAYER_HELP },
+	{ "diff", cmd_diff,
+	  "what differs between two images or stacks, entry by entry",
+	  "usage: overtar diff [--json] [--ignore FIELD,...] [OPTION...]\n"
+	  "                    LAYER... -- LAYER...\n"
+	  "\n"
+	  "  LAYER...            each side one image or a stack of layers, base\n"
+	  "                      first; '--' between the two sides\n"
+	  "  --ignore FIELDS     fields not to compare: type, mode, owner, size,\n"
+	  "                      content, target, device, xattrs, mtime\n"
+	  "  --json              one JSON object per difference (overtar(1))\n"
+	  LAYER_HELP
+	  "  (-q also prints no differences: the exit status says)\n"
+	  "exit status: 0 the same, 1 different, 2 trouble (as diff(1))\n" },
 	{ "flatten", cmd_flatten,
 	  "write the merged tree of a stack of layers as one tar",
-	  "usage: overtar flatten [-o OUT] [-z none|gzip|zstd] "
-	  "[--keep-dirlinks] LAYER...\n"
+	  "usage: overtar flatten [-o OUT] [-z none|gzip|zstd] [OPTION...] "
+	  "LAYER...\n"
 	  "\n"
-	  "  LAYER...          layer tarballs, base first ('-': stdin);\n"
-	  "                    plain, gzip, zstd, xz or bzip2; or images:\n"
-	  "                    oci:DIR[:REF], docker-archive:FILE[:REF]\n"
-	  "  -o, --output OUT  write to OUT (default: stdout, not a tty);\n"
-	  "                    oci:DIR[:TAG], docker-archive:FILE[:TAG]\n"
-	  "                    write a one-layer image, dir:PATH a tree\n"
-	  "  -z, --compress C  none, gzip or zstd (default: from OUT's name)\n"
-	  "  --keep-dirlinks   merge a layer's directory into a lower\n"
-	  "                    symlink's target (usrmerge) instead of\n"
-	  "                    replacing the symlink\n"
-	  "  --spool-dir DIR   where compressed layers' content goes\n"
-	  "  --max-entries N, --max-path-depth N, --max-spool SIZE\n"
-	  "                    limits on hostile layers (overtar(1) LIMITS)\n" },
+	  LAYERS_HELP
+	  "  -o, --output OUT    write to OUT ('-' or none: stdout, not a tty);\n"
+	  "                      oci:DIR[:TAG], docker-archive:FILE[:TAG]\n"
+	  "                      write a one-layer image, dir:PATH a tree\n"
+	  "  -z, --compress C    none, gzip or zstd (default: from OUT's name)\n"
+	  LAYER_HELP },
 	{ "help", cmd_help, "show help for a command",
 	  "usage: overtar help [COMMAND]\n" },
 	{ "inspect", cmd_inspect,
 	  "what each layer changes, wasted bytes, efficiency; CI rules",
-	  "usage: overtar inspect [--json] [--top N] [--layer N]\n"
-	  "                       [--max-wasted BYTES|PERCENT%]\n"
-	  "                       [--min-efficiency RATIO] LAYER...\n"
+	  "usage: overtar inspect [--json] [--bytes] [--top N] [--layer N]\n"
+	  "                       [--ci] [--ci-config FILE] [RULE...]\n"
+	  "                       [OPTION...] LAYER...\n"
 	  "\n"
-	  "  --layer N             only layer N's changes (1 = the first\n"
-	  "                        LAYER), as A/M/D lines\n"
-	  "  --top N               the N largest wasted files (default 10)\n"
-	  "  --json                JSON Lines (overtar(1), JSON SCHEMA)\n"
-	  "  --max-wasted LIMIT    exit 1 when more bytes than LIMIT (K, M, G,\n"
-	  "                        T: powers of 1024) or more than LIMIT%\n"
-	  "                        of the image's bytes are wasted\n"
-	  "  --min-efficiency R    exit 1 when the efficiency is below R\n" },
+	  LAYERS_HELP
+	  "  --layer N           only layer N's changes (1 = the first\n"
+	  "                      LAYER), as A/M/D lines with sizes\n"
+	  "  --top N             the N largest wasted files (default 10)\n"
+	  "  --json              JSON Lines (overtar(1), JSON SCHEMA)\n"
+	  "  --bytes             exact byte counts (default on a terminal:\n"
+	  "                      dive's units, 1.2 MB)\n"
+	  "  --ci                dive's CI rules with dive's defaults\n"
+	  "  --ci-config FILE    the rules of a dive CI file (.dive-ci)\n"
+	  "  --lowest-efficiency R, --highest-wasted-bytes SIZE,\n"
+	  "  --highest-user-wasted-percent R\n"
+	  "                      dive's rules (disabled: off); exit 1 when\n"
+	  "                      one fails\n"
+	  "  --max-wasted LIMIT  overtar's rule: more bytes than LIMIT (K, M,\n"
+	  "                      G, T: powers of 1024) or LIMIT% wasted\n"
+	  "  --min-efficiency R  overtar's rule: efficiency below R\n"
+	  LAYER_HELP },
 	{ "ls", cmd_ls,
 	  "list the merged tree, with the layer providing each entry",
 	  "usage: overtar ls [-l] [-R] [-a] [-d] [--origin] [--json]\n"
-	  "                  LAYER... [-- PATH...]\n"
+	  "                  [OPTION...] LAYER... [-- PATH...]\n"
 	  "\n"
-	  "  -l, --long        mode, links, uid, gid, size, UTC time, target\n"
-	  "  -R, --recursive   list subdirectories too\n"
-	  "  -a, --all         include names starting with '.'\n"
-	  "  -d, --directory   list directories themselves, not their content\n"
-	  "  --origin          the layer providing each entry (N:FILE)\n"
-	  "  --json            one JSON object per entry (overtar(1))\n"
-	  "  PATH...           paths in the image, after '--' (default /)\n" },
+	  LAYERS_HELP
+	  "  -l, --long          mode, links, uid, gid, size, UTC time, target\n"
+	  "  -R, --recursive     list subdirectories too\n"
+	  "  -a, --all           include names starting with '.'\n"
+	  "  -d, --directory     list directories themselves, not their content\n"
+	  "  --origin            the layer providing each entry (N:FILE)\n"
+	  "  --json              one JSON object per entry (overtar(1))\n"
+	  "  PATH...             paths in the image, after '--' (default /)\n"
+	  LAYER_HELP },
 	{ "stat", cmd_stat,
 	  "every attribute of entries of the merged tree, with their layer",
-	  "usage: overtar stat [-L] [--json] LAYER... -- PATH...\n"
+	  "usage: overtar stat [-L] [--json] [OPTION...] LAYER... -- PATH...\n"
 	  "\n"
-	  "  -L, --dereference follow a symlink in the last component\n"
-	  "  --json            one JSON object per path (overtar(1))\n" },
+	  LAYERS_HELP
+	  "  -L, --dereference   follow a symlink in the last component\n"
+	  "  --json              one JSON object per path (overtar(1))\n"
+	  LAYER_HELP },
+	{ "version", cmd_version, "show overtar's version",
+	  "usage: overtar version\n"
+	  "       overtar --version | -V\n" },
 };
 
 const struct cmd_struct *cmd_find(const char *name)
@@ -102,7 +150,7 @@ const struct cmd_struct *cmd_find(const char *name)
 static void general_usage(FILE *f)
 {
 	fputs("usage: overtar COMMAND [ARGS...]\n"
-	      "       overtar --help | --version | help COMMAND\n\n"
+	      "       overtar --help | --version | -V | help COMMAND\n\n"
 	      "Stack container-image layers through an overlay engine, without\n"
 	      "root, daemon or mounts.\n\ncommands:\n", f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -129,6 +177,17 @@ int cmd_help(int argc, char **argv)
 }
 
 /*
+ * Whether stdout is a pipe whose reader has gone: poll(2) reports POLLERR
+ * for the write end of a pipe without a reader.
+ */
+static bool reader_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+/*
  * Checks stdout once, after the command returned, as git's run_builtin
  * does: a failed flush or write (a full disk, a closed pipe) is a failure
  * even when the command itself succeeded. A stdout the caller closed and
@@ -136,13 +195,31 @@ int cmd_help(int argc, char **argv)
  */
 static int finish_stdout(int rc)
 {
-	if (fflush(stdout) || ferror(stdout) ||
-	    (fclose(stdout) && errno != EBADF)) {
+	int bad = fflush(stdout) || ferror(stdout);
+	int saved = errno;
+
+	if (bad && (saved == EPIPE || reader_gone())) {
+		/* | head: the reader has what it wanted; as coreutils under
+		   SIGPIPE, say nothing, and keep the command's status */
+		fclose(stdout);
+		return rc;
+	}
+	if (bad || (fclose(stdout) && errno != EBADF)) {
 		cmd_fail("cannot write to standard output: %s",
-			 strerror(errno));
+			 strerror(bad ? saved : errno));
 		return CMD_FAIL;
 	}
 	return rc;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return cmd_help(2, (char *[]){ "help", "version", NULL });
+	if (argc > 1)
+		return cmd_usage("version", "too many arguments");
+	fputs("overtar " OVERTAR_VERSION "\n", stdout);
+	return CMD_OK;
 }
 
 int main(int argc, char **argv)
@@ -157,10 +234,8 @@ int main(int argc, char **argv)
 		general_usage(stdout);
 		return finish_stdout(CMD_OK);
 	}
-	if (!strcmp(argv[1], "--version")) {
-		fputs("overtar " OVERTAR_VERSION "\n", stdout);
-		return finish_stdout(CMD_OK);
-	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return finish_stdout(cmd_version(1, argv + 1));
 	c = cmd_find(argv[1]);
 	if (!c) {
 		fprintf(stderr, "overtar: unknown command '%s' (see 'overtar "

@@ -8,6 +8,9 @@
  * row.
  */
 #include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -154,7 +157,7 @@ static int dir_commit(struct cmd_output *out, struct err *e)
 		return rc;
 	}
 	rc = dirout_commit(out->dir, e);
-	if (!rc && skipped)
+	if (!rc && skipped && !cmd_quiet())
 		fprintf(stderr, "overtar: warning: not root: %lu owners, "
 			"devices or privileged xattrs not written\n", skipped);
 	return rc;
@@ -176,6 +179,85 @@ static const struct cmd_output_kind kinds[] = {
 	  .abort = tar_abort },
 };
 
+/* A compression a name's suffix asks for that overtar does not write. */
+static const char *unwritten_comp(const char *name)
+{
+	static const struct { const char *suffix, *comp; } tab[] = {
+		{ ".xz", "xz" }, { ".txz", "xz" }, { ".lzma", "lzma" },
+		{ ".bz2", "bzip2" }, { ".tbz", "bzip2" }, { ".tbz2", "bzip2" },
+		{ ".lz", "lzip" }, { ".lz4", "lz4" }, { ".Z", "compress" },
+		{ ".lzo", "lzop" },
+	};
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		size_t k = strlen(tab[i].suffix);
+
+		if (n > k && !strcmp(name + n - k, tab[i].suffix))
+			return tab[i].comp;
+	}
+	return NULL;
+}
+
+/*
+ * Refuses a path to write that cannot be: an existing directory where a
+ * file goes (dir_ok: a directory output), or a missing parent directory.
+ * CMD_OK, or CMD_FAIL after printing, naming the path as given.
+ */
+static int check_place(const char *cmd, const char *path, bool dir_ok)
+{
+	char *parent = strdup(path);
+	struct stat st;
+	int rc = CMD_OK;
+
+	if (!parent)
+		return cmd_fail("out of memory");
+	if (!dir_ok && !stat(path, &st) && S_ISDIR(st.st_mode))
+		rc = cmd_fail("%s: cannot write '%s': it is a directory", cmd,
+			      path);
+	else if (stat(dirname(parent), &st) || !S_ISDIR(st.st_mode))
+		rc = cmd_fail("%s: cannot write '%s': no directory '%s'", cmd,
+			      path, parent);
+	free(parent);
+	return rc;
+}
+
+int cmd_output_check(const char *cmd, struct cmd_out_opts *o)
+{
+	const char *comp, *rest;
+	char *path = NULL, *ref = NULL;
+	int rc;
+
+	if (o->path && !strcmp(o->path, "-"))
+		o->path = NULL;		/* GNU tar's -f -: stdout */
+	if (!o->path)
+		return CMD_OK;
+	if (!strncmp(o->path, "dir:", 4))
+		return check_place(cmd, o->path + 4, true);
+	if (!image_is_spec(o->path)) {
+		if (!o->comp_given && (comp = unwritten_comp(o->path)))
+			return cmd_usage(cmd, "'%s' names %s compression, which "
+					 "overtar does not write (.gz, .zst, "
+					 "or -z)", o->path, comp);
+		return check_place(cmd, o->path, false);
+	}
+	rest = strchr(o->path, ':') + 1;
+	rc = image_spec_split(rest, &path, &ref);
+	if (rc)
+		return rc == -ENOMEM ? cmd_fail("out of memory")
+				     : cmd_usage(cmd, "'%s' names no path",
+						 o->path);
+	/* every run would add one more nameless manifest to the layout */
+	if (!strncmp(o->path, "oci:", 4) && !ref)
+		rc = cmd_usage(cmd, "'%s' has no tag: write oci:%s:TAG",
+			       o->path, path);
+	else
+		rc = check_place(cmd, path, !strncmp(o->path, "oci:", 4));
+	free(path);
+	free(ref);
+	return rc;
+}
+
 int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
 		    struct cmd_output *out)
 {
@@ -196,6 +278,8 @@ int cmd_output_open(const char *cmd, const struct cmd_out_opts *o,
 		return rc;
 	}
 	out->kind = k;
+	cmd_progress_count(out);
+	cmd_progress_phase(PROGRESS_WRITE);
 	return CMD_OK;
 }
 

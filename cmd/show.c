@@ -5,6 +5,7 @@
 #include "cmd/show.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,15 +42,20 @@ int show_load(const char *cmd, char **args, size_t n,
 	if (!n)
 		return cmd_usage(cmd, "no layers given");
 	o.names = &st->names;
+	o.digests = &st->digests;
+	o.commands = &st->commands;
 	if (cmd_load_stack(args, n, &o, &st->ovl, &e))
 		return cmd_report(&e);
 	st->n = ovl_nlayers(st->ovl);
+	cmd_progress_stop();	/* what follows goes to stdout, maybe the tty */
 	return CMD_OK;
 }
 
 void show_stack_release(struct show_stack *st)
 {
 	cmd_names_free(st->names, st->n);
+	cmd_names_free(st->digests, st->n);
+	cmd_names_free(st->commands, st->n);
 	ovl_free(st->ovl);
 	*st = (struct show_stack){ 0 };
 }
@@ -263,4 +269,53 @@ void show_json_entry(FILE *f, const struct show_entry *e)
 		fprintf(f, ",\"major\":%u,\"minor\":%u", major(e->a.rdev),
 			minor(e->a.rdev));
 	}
+}
+
+char *show_si_bytes(uint64_t v, char buf[32])
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB",
+					     "PB", "EB" };
+	double val = (double)v;
+	int e = 0;
+
+	/* go-humanize's Bytes, which dive prints: base 1000, one decimal
+	   below 10, rounded to a tenth */
+	if (v < 10) {
+		snprintf(buf, 32, "%llu B", (unsigned long long)v);
+		return buf;
+	}
+	while (e < 6 && val >= 1000.0) {
+		val /= 1000.0;
+		e++;
+	}
+	val = floor(val * 10 + 0.5) / 10;
+	snprintf(buf, 32, val < 10 ? "%.1f %s" : "%.0f %s", val, units[e]);
+	return buf;
+}
+
+char *show_go_float(double v, char buf[40])
+{
+	int p = 1;
+
+	/* Go's %v: the shortest digits that read back as v, in %e form when
+	   the exponent is below -4 or at least 6 (strconv 'g', -1) */
+	if (isnan(v) || isinf(v)) {
+		snprintf(buf, 40, isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+		return buf;
+	}
+	for (; p < 17; p++) {
+		snprintf(buf, 40, "%.*e", p - 1, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	snprintf(buf, 40, "%.*e", p - 1, v);
+	{
+		int exp = atoi(strchr(buf, 'e') + 1);
+
+		if (exp < -4 || exp >= 6)
+			return buf;
+		snprintf(buf, 40, "%.*f", p - 1 - exp > 0 ? p - 1 - exp : 0,
+			 v);
+	}
+	return buf;
 }

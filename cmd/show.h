@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
@@ -48,6 +49,10 @@ struct show_stack {
 	struct ovl *ovl;
 	char **names;		/* per layer, owned: its LAYER argument, or
 				   for a layer of an image its name there */
+	char **digests;		/* per layer, owned: an image layer's diff_id
+				   ("sha256:..."), else NULL */
+	char **commands;	/* per layer, owned: its history created_by,
+				   else NULL */
 	size_t n;
 };
 
@@ -116,6 +121,18 @@ struct show_entry {
  * (devices). The caller adds keys and "}\n".
  */
 void show_json_entry(FILE *f, const struct show_entry *e);
+
+/*
+ * v in the units dive prints (go-humanize's Bytes: "6.4 kB", "1.2 MB",
+ * powers of 1000), into buf. Returns buf.
+ */
+char *show_si_bytes(uint64_t v, char buf[32]);
+
+/*
+ * v as Go's %v prints a float64 (the shortest digits that read back as
+ * v: 0.1, 0.9844212134184309, 1e-05), into buf. Returns buf.
+ */
+char *show_go_float(double v, char buf[40]);
 
 /* Reports a path that failed in the image: "CMD: 'PATH': REASON". */
 int show_path_error(const char *cmd, const char *path, int rc);

@@ -152,7 +152,8 @@ int cmd_stat(int argc, char **argv)
 
 	show_split(argc, argv, &sa);
 	opterr = 0;
-	while ((c = getopt_long(sa.optc, argv, ":Lh", stat_opts, NULL)) != -1) {
+	while ((c = getopt_long(sa.optc, argv, ":Lh" CMD_LAYER_SHORT,
+					 stat_opts, NULL)) != -1) {
 		switch (c) {
 		case 'L': st.follow = true; break;
 		case SHOW_OPT_JSON: st.json = true; break;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -22,12 +23,14 @@ int cmd_report(const struct err *e)
 {
 	char buf[1400];
 
+	cmd_progress_stop();
 	fprintf(stderr, "overtar: %s\n", err_format(e, buf, sizeof(buf)));
 	return CMD_FAIL;
 }
 
 static void vmessage(const char *fmt, va_list ap)
 {
+	cmd_progress_stop();
 	fputs("overtar: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -47,6 +50,7 @@ int cmd_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	cmd_progress_stop();
 	fprintf(stderr, "overtar: %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -165,6 +169,15 @@ int cmd_layer_option(const char *cmd, int c, char **argv,
 	case CMD_OPT_SPOOL_DIR:
 		lo->spool_dir = optarg;
 		return 0;
+	case 'q':
+		lo->quiet = true;
+		return 0;
+	case 'v':
+		lo->verbose = true;
+		return 0;
+	case CMD_OPT_PROGRESS:
+		lo->progress = true;
+		return 0;
 	case CMD_OPT_MAX_ENTRIES:
 	case CMD_OPT_MAX_PATH_DEPTH:
 	case CMD_OPT_MAX_SPOOL:
@@ -198,6 +211,7 @@ struct loader {
 	size_t n, next;
 	pthread_mutex_t lock;
 	_Atomic uint64_t spool_used;	/* --max-spool counts all layers */
+	struct progress *progress;	/* or NULL */
 };
 
 static void *load_worker(void *arg)
@@ -207,7 +221,8 @@ static void *load_worker(void *arg)
 				 .max_entries = l->o->max_entries,
 				 .max_depth = l->o->max_depth,
 				 .max_spool = l->o->max_spool,
-				 .spool_used = &l->spool_used };
+				 .spool_used = &l->spool_used,
+				 .progress = l->progress };
 
 	for (;;) {
 		size_t i;
@@ -219,6 +234,7 @@ static void *load_worker(void *arg)
 			return NULL;
 		l->rcs[i] = tarin_load_src(&l->srcs[i], &to, &l->fs[i],
 					   &l->errs[i]);
+		progress_add(l->progress, layers_done, 1);
 	}
 }
 
@@ -250,6 +266,31 @@ static int load_all(struct loader *l, struct err *e)
 	return rc;
 }
 
+/* The layers' count and bytes, for progress: 0 bytes when one is a pipe. */
+static void input_totals(struct progress *p, const struct tarin_src *srcs,
+			 size_t n)
+{
+	uint64_t total = 0;
+	struct stat st;
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (srcs[i].window)
+			total += srcs[i].len;
+		else if (strcmp(srcs[i].path, "-") && !stat(srcs[i].path, &st) &&
+			 S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_size;
+		else
+			total = UINT64_MAX;
+		if (total == UINT64_MAX)
+			break;
+	}
+	p->nlayers += (uint32_t)n;
+	p->in_total = total == UINT64_MAX ? 0 : p->in_total + total;
+	cmd_progress_phase(PROGRESS_READ);
+}
+
 int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 		   struct ovl **out, struct err *e)
 {
@@ -263,16 +304,20 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 
 	if (o->names)
 		*o->names = NULL;
+	if (o->digests)
+		*o->digests = *o->commands = NULL;
 	for (size_t i = 0; i < n; i++)
 		stdins += !strcmp(paths[i], "-");
 	if (stdins > 1)
 		return err_set(e, -EINVAL, "standard input ('-') given as a "
 			       "layer more than once");
+	l.progress = cmd_progress_start(o);	/* -v: what inputs are */
 	rc = cmd_inputs_expand(paths, n, &in, e);
 	if (rc)
 		return rc;
 	l.srcs = in.srcs;
 	l.n = in.nsrcs;
+	input_totals(l.progress, in.srcs, l.n);
 	rc = -ENOMEM;
 	oo.now = o->now;
 	if (!oo.now.tv_sec && !oo.now.tv_nsec)
@@ -287,6 +332,9 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	/* the names while the images are at hand: no second parse */
 	if (!rc && o->names)
 		rc = cmd_inputs_names(paths, n, &in, &names);
+	if (!rc && o->digests)
+		rc = cmd_inputs_layer_info(paths, n, &in, o->digests,
+					   o->commands);
 	if (!rc)
 		rc = ovl_new(l.fs, l.n, &oo, out, e);
 	if (rc) {
@@ -294,6 +342,11 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 			memfs_free(l.fs[i]);
 		cmd_names_free(names, l.n);
 		names = NULL;
+		if (o->digests) {
+			cmd_names_free(*o->digests, l.n);
+			cmd_names_free(*o->commands, l.n);
+			*o->digests = *o->commands = NULL;
+		}
 	}
 	if (o->names)
 		*o->names = names;

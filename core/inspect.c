@@ -11,6 +11,7 @@
  * sweep gives A, M and D per layer without building any view.
  */
 #include "core/inspect.h"
+#include "core/inspect_impl.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -23,11 +24,6 @@
 #include "core/pathbuf.h"
 #include "layers/memfs.h"
 
-/* One layer's dentry at the path being looked at. */
-struct slot {
-	struct memfs_dentry *d;
-	uint32_t layer;
-};
 
 /*
  * A file with several names in its layer: its bytes count once, and are
@@ -67,6 +63,8 @@ struct walker {
 	struct cand *heap;	/* min-heap (worst first) of o->top */
 	size_t nheap;
 	uint64_t seq;		/* regular files seen, for stable ties */
+	struct inspect_dive_walk *dive;
+	bool dive_only;		/* the second walk (inspect_dive_rewind) */
 };
 
 /* The entry of ino, added (zeroed, ino set, *added true) when new. */
@@ -192,7 +190,7 @@ static bool blocks(const struct memfs_dentry *d)
  * it (overlayfs lookup: a directory merges only with a directory below;
  * anything else at the path, or a blocker above it, covers), else n.
  */
-static void covering(struct walker *w, const struct slot *s, uint32_t m)
+static void covering(struct walker *w, const struct inspect_slot *s, uint32_t m)
 {
 	uint32_t any = w->n, blk = w->n;
 
@@ -265,8 +263,32 @@ static int account(struct walker *w, const struct memfs_dentry *d, uint32_t k,
 	return 0;
 }
 
+/*
+ * Whether b, a directory over the directory a, leaves it as it was: same
+ * mode, owner, time and xattrs (a layer repeats the parents of what it
+ * adds; dive too marks such a parent unmodified).
+ */
+static bool same_dir(const struct memfs_inode *a, const struct memfs_inode *b)
+{
+	/* an opaque directory hides what is below: a change however equal */
+	if (!S_ISDIR(a->mode) || !S_ISDIR(b->mode) || a->mode != b->mode ||
+	    (b->flags & MEMFS_I_OPAQUE) ||
+	    a->uid != b->uid || a->gid != b->gid ||
+	    a->mtime.tv_sec != b->mtime.tv_sec ||
+	    a->mtime.tv_nsec != b->mtime.tv_nsec || a->nxattrs != b->nxattrs)
+		return false;
+	for (uint32_t i = 0; i < a->nxattrs; i++) {
+		const struct memfs_xattr *x = &a->xattrs[i], *y = &b->xattrs[i];
+
+		if (strcmp(x->name, y->name) || x->len != y->len ||
+		    (x->len && memcmp(x->value, y->value, x->len)))
+			return false;
+	}
+	return true;
+}
+
 /* One path: its entries s[0..m-1] (bottom first, whiteouts included). */
-static int visit_path(struct walker *w, const struct slot *s, uint32_t m)
+static int visit_path(struct walker *w, const struct inspect_slot *s, uint32_t m)
 {
 	uint32_t end = 0, top = 0;
 	bool have = false;
@@ -284,7 +306,8 @@ static int visit_path(struct walker *w, const struct slot *s, uint32_t m)
 					   s[top].d->ino);
 			have = false;
 		}
-		if (!rc)
+		/* a directory merging with an equal one changes nothing */
+		if (!rc && !(have && same_dir(s[top].d->ino, s[i].d->ino)))
 			rc = report_change(w, k, have ? INSPECT_MODIFIED :
 					   INSPECT_ADDED, s[i].d->ino);
 		if (!rc && S_ISREG(s[i].d->ino->mode))
@@ -299,19 +322,21 @@ static int visit_path(struct walker *w, const struct slot *s, uint32_t m)
 	return rc;
 }
 
-static int walk_dir(struct walker *w, const struct slot *dirs, uint32_t nd);
+static int walk_dir(struct walker *w, const struct inspect_slot *dirs, uint32_t nd);
 
 /* One child name: its entries kids[0..m-1]; sub is scratch for m slots. */
-static int visit_child(struct walker *w, const struct slot *kids, uint32_t m,
-		       struct slot *sub)
+static int visit_child(struct walker *w, const struct inspect_slot *kids, uint32_t m,
+		       struct inspect_slot *sub)
 {
 	size_t saved = w->p.len, nblk = w->nblk;
 	const struct memfs_dentry *d0 = kids[0].d;
 	uint32_t ns = 0;
 	int rc = pathbuf_push(&w->p, d0->name, d0->namelen);
 
-	if (!rc)
+	if (!rc && !w->dive_only)
 		rc = visit_path(w, kids, m);
+	if (!rc)
+		rc = inspect_dive_enter(w->dive, kids, m, w->p.s, w->p.len);
 	for (uint32_t i = 0; !rc && i < m; i++) {
 		if (!is_wh(kids[i].d) && S_ISDIR(kids[i].d->ino->mode))
 			sub[ns++] = kids[i];
@@ -320,6 +345,8 @@ static int visit_child(struct walker *w, const struct slot *kids, uint32_t m,
 	}
 	if (!rc && ns)
 		rc = walk_dir(w, sub, ns);
+	if (!rc)
+		rc = inspect_dive_leave(w->dive, w->p.s, w->p.len);
 	w->nblk = nblk;
 	pathbuf_pop(&w->p, saved);
 	return rc;
@@ -331,11 +358,11 @@ struct cursor {
 };
 
 /* The children of a path whose directories (bottom first) are dirs. */
-static int walk_dir(struct walker *w, const struct slot *dirs, uint32_t nd)
+static int walk_dir(struct walker *w, const struct inspect_slot *dirs, uint32_t nd)
 {
 	struct cursor *cur = malloc(nd * (sizeof(struct cursor) +
-					  2 * sizeof(struct slot)));
-	struct slot *kids = (struct slot *)(cur + nd), *sub = kids + nd;
+					  2 * sizeof(struct inspect_slot)));
+	struct inspect_slot *kids = (struct inspect_slot *)(cur + nd), *sub = kids + nd;
 	int rc = 0;
 
 	if (!cur)
@@ -423,7 +450,7 @@ int inspect_run(struct ovl *ovl, const struct inspect_opts *o,
 	size_t n = ovl_nlayers(ovl);
 	struct walker w = { .o = o, .r = r, .n = (uint32_t)n,
 			   .p = { .rooted = true } };
-	struct slot *roots;
+	struct inspect_slot *roots;
 	int rc = -ENOMEM;
 
 	memset(r, 0, sizeof(*r));
@@ -435,7 +462,8 @@ int inspect_run(struct ovl *ovl, const struct inspect_opts *o,
 	roots = calloc(n, sizeof(*roots));
 	w.cov = calloc(n, sizeof(*w.cov));
 	w.heap = calloc(o->top ? o->top : 1, sizeof(*w.heap));
-	if (!r->layers || !roots || !w.cov || !w.heap)
+	if (!r->layers || !roots || !w.cov || !w.heap ||
+	    inspect_dive_new(w.n, o->top, &w.dive))
 		goto out;
 	/* The roots merge whatever they say (ovl_lookup.c, root_stack). */
 	for (size_t i = 0; i < n; i++) {
@@ -447,7 +475,16 @@ int inspect_run(struct ovl *ovl, const struct inspect_opts *o,
 		err_entry(e, w.p.s, w.p.len);
 	else
 		rc = finish(&w);
+	if (!rc && inspect_dive_rewind(w.dive)) {
+		w.dive_only = true;
+		rc = walk_dir(&w, roots, (uint32_t)n);
+		if (rc)
+			err_entry(e, w.p.s, w.p.len);
+	}
+	if (!rc)
+		rc = inspect_dive_finish(w.dive, r);
 out:
+	inspect_dive_free(w.dive);
 	free(roots);
 	free(w.cov);
 	free(w.heap);
@@ -464,6 +501,9 @@ void inspect_report_release(struct inspect_report *r)
 		for (size_t i = 0; i < r->nwaste; i++)
 			free(r->waste[i].path);
 	free(r->waste);
+	for (size_t i = 0; i < r->dive.nfiles; i++)
+		free(r->dive.files[i].path);
+	free(r->dive.files);
 	free(r->layers);
 	memset(r, 0, sizeof(*r));
 }

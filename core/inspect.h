@@ -61,6 +61,35 @@ struct inspect_waste {
 	uint32_t by;		/* the layer that covered its last name */
 };
 
+/* A path dive counts more than once (dive's "inefficient files"). */
+struct inspect_dive_file {
+	char *path;		/* "/..." */
+	uint64_t count;		/* how many layers it appears in */
+	uint64_t bytes;		/* the sum of its sizes there */
+};
+
+/*
+ * The figures of dive's CI mode, computed as dive (wagoodman/dive,
+ * dive/filetree/efficiency.go, dive/image/image.go) computes them: per
+ * layer tree, each leaf (a file, a symlink, an empty directory, a
+ * whiteout) adds its size to its path, a whiteout the size of what it
+ * deletes in the stack of the layers below (opaque markers are not seen);
+ * the efficiency is the sum over paths of the smallest size a path had
+ * over the sum of all its sizes; the wasted bytes are the sums of the
+ * paths seen more than once; the user figures leave the base layer out.
+ * wasted_user_percent is a ratio (0.48 for 48%), NaN or infinite when the
+ * layers above the base carry no bytes, as in dive.
+ */
+struct inspect_dive {
+	double efficiency;
+	uint64_t size_bytes;		/* every layer's bytes */
+	uint64_t user_size_bytes;	/* every layer's but the first */
+	uint64_t wasted_bytes;
+	double wasted_user_percent;
+	size_t nfiles;			/* of files: the top asked for */
+	struct inspect_dive_file *files;	/* largest first, then path */
+};
+
 /*
  * The result of inspect_run. Invariants: layers has nlayers elements;
  * bytes and wasted are the sums of the layers'; waste has nwaste <= the
@@ -75,6 +104,7 @@ struct inspect_report {
 	double efficiency;
 	size_t nwaste;
 	struct inspect_waste *waste;
+	struct inspect_dive dive;
 };
 
 enum inspect_change {

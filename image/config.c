@@ -152,3 +152,19 @@ out:
 	json_decref(cfg);
 	return rc;
 }
+
+const char *image_layer_created_by(const struct image *img, size_t i)
+{
+	json_t *hist = json_object_get(img->config, "history"), *ent;
+	size_t k = 0, j;
+
+	/* config.md: the entries not marked empty_layer match the layers */
+	json_array_foreach(hist, j, ent) {
+		if (json_is_true(json_object_get(ent, "empty_layer")))
+			continue;
+		if (k++ == i)
+			return json_string_value(json_object_get(ent,
+								 "created_by"));
+	}
+	return NULL;
+}

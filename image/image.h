@@ -68,6 +68,27 @@ struct image {
 	size_t nlayers;
 };
 
+/*
+ * Splits "PREFIX:PATH[:REF]" after the prefix (rest): *path and *ref
+ * (NULL if absent) to free. 0, -EINVAL (no path) or -ENOMEM.
+ */
+int image_spec_split(const char *rest, char **path, char **ref);
+
+/* What a path given without a prefix is, by content (image/sniff.c). */
+enum image_sniff {
+	IMAGE_SNIFF_LAYER,		/* anything else: a layer tar */
+	IMAGE_SNIFF_OCI_DIR,		/* a directory with oci-layout */
+	IMAGE_SNIFF_OCI_ARCHIVE,	/* a tar: oci-layout, index.json */
+	IMAGE_SNIFF_DOCKER_ARCHIVE,	/* a tar: manifest.json of layers */
+};
+
+/*
+ * Looks at path ("-": standard input, a layer) without changing
+ * anything; what cannot be read is a layer, for tarin to report. Never
+ * prints.
+ */
+enum image_sniff image_sniff(const char *path);
+
 /* Whether arg names an image ("oci:" or "docker-archive:"). */
 bool image_is_spec(const char *arg);
 
@@ -79,6 +100,13 @@ bool image_is_spec(const char *arg);
  */
 int image_open(const char *spec, struct image **out, struct err *e);
 void image_free(struct image *img);
+
+/*
+ * The created_by of the history entry of layer i (image-spec config.md:
+ * the entries without empty_layer, in order), or NULL. Points into
+ * img's config.
+ */
+const char *image_layer_created_by(const struct image *img, size_t i);
 
 /* Fills src to read layer i of img (pointers into img). */
 void image_layer_src(const struct image *img, size_t i, struct tarin_src *src);

@@ -40,8 +40,6 @@ struct image_writer {
 	size_t nmade;
 };
 
-/* Splits "PREFIX:PATH[:REF]" after the prefix; *ref NULL if absent. */
-int image_spec_split(const char *rest, char **path, char **ref);
 
 /* Records a path for removal on abort. 0 or -ENOMEM. */
 int image_writer_made(struct image_writer *w, const char *path);

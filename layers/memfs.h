@@ -106,6 +106,17 @@ struct memfs_inode {
 
 enum memfs_dentry_flags {
 	MEMFS_D_WHITEOUT = 1 << 0,	/* hides the name in lower layers */
+	/*
+	 * The layer's tar also held a whiteout of this (non-whiteout) name.
+	 * It changes nothing in the overlay (the entry hides the lower one
+	 * anyway); only inspect's dive figures count it, as dive does.
+	 */
+	MEMFS_D_SHADOWED = 1 << 1,
+	/*
+	 * The name came from a tar hard link entry (which carries no data).
+	 * Only inspect's dive figures read it: dive sizes such a name 0.
+	 */
+	MEMFS_D_LINK = 1 << 2,
 };
 
 /*

@@ -271,6 +271,7 @@ static int loader_init(struct tarin_loader *ld, const struct tarin_opts *opts,
 {
 	ld->e = e;
 	ld->in.fd = -1;
+	ld->in.progress = opts ? opts->progress : NULL;
 	ld->max_entries = opts && opts->max_entries ? opts->max_entries
 						    : TARIN_MAX_ENTRIES;
 	ld->max_path = opts && opts->max_path ? opts->max_path
@@ -336,11 +337,13 @@ int tarin_load_src(const struct tarin_src *src, const struct tarin_opts *opts,
 
 	*out = NULL;
 	rc = loader_init(&ld, opts, e);
-	if (!rc)
+	if (!rc && src->dir)
+		rc = tarin_load_dir(&ld, src->path);
+	else if (!rc)
 		rc = tarin_input_open(&ld, src);
-	if (!rc)
+	if (!rc && !src->dir)
 		rc = archive_setup(&ld);
-	if (!rc)
+	if (!rc && !src->dir)
 		rc = load_entries(&ld);
 	if (!rc)
 		rc = tarin_input_verify(&ld);

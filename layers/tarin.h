@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/progress.h"
 
 struct memfs;
 
@@ -44,6 +45,7 @@ struct tarin_opts {
 	 */
 	uint64_t max_spool;
 	_Atomic uint64_t *spool_used;
+	struct progress *progress;	/* in_bytes, in_entries; or NULL */
 };
 
 /* Defaults of the limits, and the free space the spool always leaves. */
@@ -78,6 +80,12 @@ struct tarin_src {
 	 * in place has its skipped content read for the hash too.
 	 */
 	const unsigned char *sha256;
+	/*
+	 * path is a host directory tree, read as a layer as lstat sees it
+	 * (owners, modes, times, xattrs, devices, hard links; no symlink
+	 * followed), its content copied into the spool
+	 */
+	bool dir;
 };
 
 /*

@@ -385,8 +385,10 @@ int tarin_whiteouts_resolve(struct tarin_loader *ld)
 		d = memfs_lookup(dir, p, len);
 		if (d && d->ino && S_ISDIR(d->ino->mode))
 			d->ino->flags |= MEMFS_I_OPAQUE;
-		if (d)
+		if (d) {
+			d->flags |= MEMFS_D_SHADOWED;
 			continue;
+		}
 		if ((rc = memfs_link(ld->fs, dir, p, len, NULL, NULL)))
 			return err_set(ld->e, rc, "cannot add whiteout '%s'",
 				       p);
@@ -425,6 +427,8 @@ static int hardlink_entry(struct tarin_loader *ld, const char *link,
 	ino = memfs_inode_get(d->ino);
 	rc = place(ld, dir, base, blen, ino);
 	memfs_inode_put(ino);
+	if (!rc && (d = memfs_lookup(dir, base, blen)))
+		d->flags |= MEMFS_D_LINK;
 	return rc;
 }
 
@@ -471,6 +475,7 @@ int tarin_load_entry(struct tarin_loader *ld, struct archive_entry *ae)
 
 	if (!raw)
 		return err_set(ld->e, -EINVAL, "entry without a name");
+	progress_add(ld->in.progress, in_entries, 1);
 	if (++ld->nentries > ld->max_entries)
 		return err_set(ld->e, -E2BIG, "more than %llu entries",
 			       (unsigned long long)ld->max_entries);

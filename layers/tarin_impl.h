@@ -54,6 +54,7 @@ struct tarin_input {
 	/* a gzip layer, inflated by ISA-L before libarchive (tarin_gz.c) */
 	struct tarin_gz *gz;
 	bool failed;		/* a read failed: libarchive has the error */
+	struct progress *progress;	/* or NULL */
 };
 
 /*
@@ -188,6 +189,12 @@ int tarin_entry_data(struct tarin_loader *ld, struct archive_entry *ae,
  * (tarin_entry.c)
  */
 int tarin_load_entry(struct tarin_loader *ld, struct archive_entry *ae);
+
+/*
+ * Loads the host directory tree at root into ld->fs (tarin_src.dir).
+ * Returns 0 or a negative errno recorded on ld->e. (tarin_dir.c)
+ */
+int tarin_load_dir(struct tarin_loader *ld, const char *root);
 
 /*
  * Turns the whiteouts recorded while loading into whiteout dentries and

@@ -39,6 +39,7 @@ ssize_t tarin_in_next(struct tarin_input *in)
 	if (n <= 0)
 		return n;
 	in->pos += (uint64_t)n;
+	progress_add(in->progress, in_bytes, (uint64_t)n);
 	if (in->want)
 		sha256_update(&in->hash, (size_t)n, in->block);
 	return n;
@@ -104,6 +105,7 @@ static la_int64_t in_skip(struct archive *a, void *cd, la_int64_t req)
 	if (lseek(in->fd, (off_t)req, SEEK_CUR) < 0)
 		return 0;
 	in->pos += (uint64_t)req;
+	progress_add(in->progress, in_bytes, (uint64_t)req);
 	return req;
 }
 

@@ -21,7 +21,15 @@ grep -qx '1:oci:img:one busybox' run.out || { cat run.out; fail "a one-layer ima
 run_ok "stat --json" "$OVERTAR" stat --json oci:img:two "$L4" -- /new
 grep -q '"layer":2,"layer_file":"oci:img:two layer 2"' run.out || { cat run.out; fail "stat --json: layer_file of /new"; }
 
+# inspect's text names an image layer by short digest and history
+# command, a layer file by its name; --json gives layer_file for all
 run_ok "inspect" "$OVERTAR" inspect oci:img:two "$L4"
-for want in '1 .* oci:img:two layer 1$' '2 .* oci:img:two layer 2$' '3 .* layer4.tar$'; do
+for want in '1  [0-9a-f]\{12\} .* overtar flatten$' '2  [0-9a-f]\{12\} .* overtar build$' \
+	'3  -  .* layer4.tar$'; do
 	grep -q "^ *$want" run.out || { cat run.out; fail "inspect: no line '$want'"; }
+done
+run_ok "inspect --json" "$OVERTAR" inspect --json oci:img:two "$L4"
+for want in '"layer":1,"layer_file":"oci:img:two layer 1"' \
+	'"layer":2,"layer_file":"oci:img:two layer 2"' '"layer":3,"layer_file":"'"$L4"'"'; do
+	grep -qF "$want" run.out || { cat run.out; fail "inspect --json: no '$want'"; }
 done

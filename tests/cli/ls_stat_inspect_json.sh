@@ -81,6 +81,16 @@ img = [o for o in ins if o["record"] == "image"]
 check(len(img) == 1 and img[0]["bytes"] == 489 and img[0]["wasted"] == 138
       and abs(img[0]["efficiency"] - 351 / 489) < 1e-6
       and abs(img[0]["wasted_percent"] - 13800 / 489) < 1e-5, "image: %r" % img)
+check(img[0]["size_bytes"] == 489 and img[0]["user_size_bytes"] == 213
+      and img[0]["wasted_bytes"] == 113
+      and img[0]["dive_efficiency"] == 0.759493670886076
+      and img[0]["user_wasted_percent"] == 113 / 213, "dive: %r" % img)
+check([(o["digest"], o["command"]) for o in lay] == [(None, None)] * 4,
+      "plain layers have no digest or command: %r" % lay)
+ineff = [(o["path"], o["count"], o["bytes"]) for o in ins
+         if o["record"] == "inefficient"]
+check(ineff[:2] == [("/etc/oldconf", 3, 47), ("/srv/both", 3, 34)],
+      "inefficient: %r" % ineff)
 w = [(o["path"], o["bytes"], o["layer"], o["by"]) for o in ins
      if o["record"] == "wasted"]
 check(w == [("/etc/oldconf", 20, 1, 2), ("/etc/motd", 18, 1, 2),
@@ -88,8 +98,8 @@ check(w == [("/etc/oldconf", 20, 1, 2), ("/etc/motd", 18, 1, 2),
 
 ch = lines("layer4.json")
 check(len(ch) == 17 and ch[0] == {"change": "M", "path": "/lib",
-      "type": "dir"} and ch[-1] == {"change": "D",
-      "path": "/usr/share/doc/base/copyright", "type": "file"},
+      "type": "dir", "size": 0} and ch[-1] == {"change": "D",
+      "path": "/usr/share/doc/base/copyright", "type": "file", "size": 15},
       "layer 4 changes: %r" % ch[:2])
 PY
 exit 0
