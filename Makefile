@@ -6,6 +6,7 @@
 #   make install    PREFIX=/usr/local DESTDIR= (stripped; man, completions)
 #   make uninstall  the same PREFIX and DESTDIR
 #   make bench | conformance SEEDS=N | fuzz FUZZ_SECONDS=N
+#   make check-corpus  the real-image corpus flattened as the kernel lists it
 #   make valgrind   the CLI tests under valgrind memcheck
 #   make bomb       a 4 GiB gzip bomb flattened, with its peak memory
 
@@ -17,7 +18,8 @@ VERSION := 0.1.0
 PKGS := gcc make pkg-config libarchive-dev zlib1g-dev libzstd-dev \
 	libcmocka-dev python3 attr tar gzip zstd nettle-dev libjansson-dev \
 	libdeflate-dev libisal-dev \
-	skopeo umoci
+	skopeo umoci \
+	pigz libarchive-tools time
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wformat=2
@@ -54,6 +56,7 @@ TSAN_OBJ := $(LIB_SRC:%.c=$(B)/tsan/%.o)
 TSAN_FLAGS := -fsanitize=thread -O1 -g -Wno-maybe-uninitialized
 
 .PHONY: all deps check demo install uninstall clean bench conformance fuzz unit cli \
+	check-corpus \
 	valgrind bomb fuzz-deps \
 	san-unit san-cli tsan
 
@@ -167,8 +170,19 @@ uninstall:
 
 # make bench: overtar against its floors and peers (tests/bench/bench.sh;
 # BENCH_RUNS, BENCH_SLOW_RUNS, BENCHDATA, BENCH_GEN_ENTRIES).
-bench: all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@bash tests/bench/bench.sh $(BIN)
+
+# the corpus is built by debootstrap (../shared/bench/make-corpus.sh)
+bench check-corpus: PKGS += debootstrap
+
+# make check-corpus: overtar flatten of the bench corpus (built when
+# missing: root, debootstrap, about 5 minutes) against the kernel overlay's
+# listing of it (tests/bench/check_corpus.sh). Not part of make check.
+check-corpus: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/bench/check_corpus.sh $(BIN)
 
 # make fuzz: each libFuzzer target for FUZZ_SECONDS, one at a time, from
 # seeds made of testdata/ and the malformed-archive generators. Findings go

@@ -174,8 +174,8 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 				return rc;
 		}
 	}
-	if (optind >= argc)
-		return cmd_usage("build", "no layers given");
+	if (cmd_check_layers("build", argv + optind, (size_t)(argc - optind)))
+		return CMD_USAGE;
 	/* --mtime wins over SOURCE_DATE_EPOCH, which wins over the clock */
 	if (!a->clamp &&
 	    (rc = cmd_source_date_epoch("build", &a->now, &a->clamp)))

@@ -200,6 +200,11 @@ int cmd_layer_option(const char *cmd, int c, char **argv,
  */
 int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 		   struct ovl **out, struct err *e);
+/*
+ * The layer operands' usage errors for cmd: none given, or standard input
+ * ('-') given more than once. Returns CMD_OK, or CMD_USAGE after printing.
+ */
+int cmd_check_layers(const char *cmd, char **paths, size_t n);
 
 /*
  * Lets go of a stack the command is done with, just before the process

@@ -131,6 +131,15 @@ static int parse(int argc, char **argv, struct dargs *d,
 	return -1;
 }
 
+/* One of the n paths is '-'. */
+static bool has_stdin(char **paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(paths[i], "-"))
+			return true;
+	return false;
+}
+
 /* Loads one side. 0, or DIFF_TROUBLE after printing. */
 static int load(char **args, size_t n, const struct cmd_layer_opts *lo,
 		struct ovl **out)
@@ -160,6 +169,14 @@ int cmd_diff(int argc, char **argv)
 		return rc;
 	if (!sa.dashdash || optind >= sa.optc || !sa.npaths)
 		return cmd_usage("diff", "two sides: LAYER... -- LAYER...");
+	if (cmd_check_layers("diff", argv + optind,
+			     (size_t)(sa.optc - optind)) ||
+	    cmd_check_layers("diff", sa.paths, sa.npaths))
+		return CMD_USAGE;
+	if (has_stdin(argv + optind, (size_t)(sa.optc - optind)) &&
+	    has_stdin(sa.paths, sa.npaths))
+		return cmd_usage("diff", "standard input ('-') given on both "
+				 "sides");
 	o.ignore = d.ignore;
 	rc = load(argv + optind, (size_t)(sa.optc - optind), &lo, &a);
 	if (!rc)

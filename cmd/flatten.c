@@ -65,8 +65,8 @@ int cmd_flatten(int argc, char **argv)
 				return rc;
 		}
 	}
-	if (optind >= argc)
-		return cmd_usage("flatten", "no layers given");
+	if (cmd_check_layers("flatten", argv + optind, (size_t)(argc - optind)))
+		return CMD_USAGE;
 	/* an image's "created" */
 	rc = cmd_source_date_epoch("flatten", &oo.created, &sde);
 	if (rc)

@@ -39,8 +39,8 @@ int show_load(const char *cmd, char **args, size_t n,
 
 	err_clear(&e);
 	*st = (struct show_stack){ 0 };
-	if (!n)
-		return cmd_usage(cmd, "no layers given");
+	if (cmd_check_layers(cmd, args, n))
+		return CMD_USAGE;
 	o.names = &st->names;
 	o.digests = &st->digests;
 	o.commands = &st->commands;
@@ -129,12 +129,13 @@ void show_name(FILE *f, const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		/* git's quote.c (cq_lookup): these controls by letter */
+		const char *letter = c >= 7 && c <= 13 ? &"abtnvfr"[c - 7] : NULL;
+
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
+		else if (letter)
+			fprintf(f, "\\%c", *letter);
 		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\%03o", c);
 		else

@@ -16,6 +16,7 @@
 
 #include "cmd/cmd.h"
 #include "core/ovl.h"
+#include "layers/dirout.h"
 #include "layers/memfs.h"
 #include "layers/tarin.h"
 
@@ -62,6 +63,7 @@ int cmd_usage(const char *cmd, const char *fmt, ...)
 static void on_signal(int sig)
 {
 	sink_cleanup_all();
+	dirout_sig_cleanup();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -291,6 +293,20 @@ static void input_totals(struct progress *p, const struct tarin_src *srcs,
 	cmd_progress_phase(PROGRESS_READ);
 }
 
+int cmd_check_layers(const char *cmd, char **paths, size_t n)
+{
+	size_t stdins = 0;
+
+	if (!n)
+		return cmd_usage(cmd, "no layers given");
+	for (size_t i = 0; i < n; i++)
+		stdins += !strcmp(paths[i], "-");
+	if (stdins > 1)
+		return cmd_usage(cmd, "standard input ('-') given as a layer "
+				 "more than once");
+	return CMD_OK;
+}
+
 int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 		   struct ovl **out, struct err *e)
 {
@@ -299,18 +315,12 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 			       .keep_dirlinks = o->keep_dirlinks };
 	struct cmd_inputs in;
 	char **names = NULL;
-	size_t stdins = 0;
-	int rc = -ENOMEM;
+	int rc;
 
 	if (o->names)
 		*o->names = NULL;
 	if (o->digests)
 		*o->digests = *o->commands = NULL;
-	for (size_t i = 0; i < n; i++)
-		stdins += !strcmp(paths[i], "-");
-	if (stdins > 1)
-		return err_set(e, -EINVAL, "standard input ('-') given as a "
-			       "layer more than once");
 	l.progress = cmd_progress_start(o);	/* -v: what inputs are */
 	rc = cmd_inputs_expand(paths, n, &in, e);
 	if (rc)

@@ -216,22 +216,42 @@ static int member_json(struct archive_scan *s, const char *name,
 	return rc;
 }
 
-/* The manifest.json entry ref names: a RepoTag, or "@N"; else the only. */
+/* "@N" (N decimal digits only) as an index; -1 if ref is not one. */
+static long at_index(const char *ref)
+{
+	char *end;
+	long v;
+
+	if (!ref || ref[0] != '@' || ref[1] < '0' || ref[1] > '9')
+		return -1;
+	errno = 0;
+	v = strtol(ref + 1, &end, 10);
+	return *end || errno ? -1 : v;
+}
+
+/*
+ * The manifest.json entry ref names: a RepoTag, or "@N", the N-th image
+ * counted from 0 (skopeo's docker-archive:FILE:@source-index); else the only.
+ */
 static int pick(const json_t *list, const char *ref, const json_t **out,
 		struct err *e)
 {
 	size_t i, j, n = json_array_size(list);
 	const json_t *d, *t;
+	long at = at_index(ref);
 
 	if (!json_is_array(list) || !n)
 		return err_set(e, -EINVAL, "manifest.json lists no images");
 	if (!ref && n > 1)
 		return err_set(e, -EINVAL, "manifest.json lists %zu images: "
 			       "name one (docker-archive:FILE:REF)", n);
-	if (!ref || (ref[0] == '@' && (size_t)atol(ref + 1) < n)) {
-		*out = json_array_get(list, ref ? (size_t)atol(ref + 1) : 0);
+	if (!ref || (at >= 0 && (size_t)at < n)) {
+		*out = json_array_get(list, ref ? (size_t)at : 0);
 		return 0;
 	}
+	if (at >= 0)
+		return err_set(e, -ENOENT, "no image %s: manifest.json lists "
+			       "%zu (@0 to @%zu)", ref, n, n - 1);
 	json_array_foreach(list, i, d)
 		json_array_foreach(json_object_get(d, "RepoTags"), j, t) {
 			const char *s = json_string_value(t);

@@ -430,6 +430,7 @@ int dirout_open(const char *path, struct dirout **out, struct err *e)
 		d->tmp = NULL;
 		goto fail;
 	}
+	dirout_sig_register(d->tmp);
 	d->dirs[0] = (struct dirout_dir){ .fd = open(d->tmp, O_RDONLY |
 					  O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
 					  .name = NULL, .mode = 0755 };
@@ -456,6 +457,8 @@ void dirout_abort(struct dirout *d)
 		close(d->dirs[0].fd);
 	if (d->tmp && d->tmp[0])
 		remove_tree(AT_FDCWD, d->tmp);
+	if (d->tmp)
+		dirout_sig_forget();
 	free(d->dirs);
 	free(d->buf);
 	free(d->tmp);
@@ -471,9 +474,15 @@ int dirout_commit(struct dirout *d, struct err *e)
 		rc = pop(d);
 	if (!rc && fchmod(d->dirs[0].fd, 0755))
 		rc = -errno;
-	/* rename(2) replaces an empty directory, and fails on any other */
-	if (!rc && rename(d->tmp, d->path))
+	/* rename(2) replaces an empty directory, and fails on any other;
+	 * the tree is forgotten first: a signal after the rename must not
+	 * remove the finished output */
+	if (!rc)
+		dirout_sig_forget();
+	if (!rc && rename(d->tmp, d->path)) {
 		rc = -errno;
+		dirout_sig_register(d->tmp);
+	}
 	if (rc) {
 		err_file(e, "output", d->path);
 		err_set(e, rc, "cannot write the directory: %s", strerror(-rc));

@@ -40,6 +40,17 @@ struct entry_writer *dirout_writer(struct dirout *d);
 int dirout_commit(struct dirout *d, struct err *e);
 /* Removes the temporary tree and frees d. NULL is ignored. */
 void dirout_abort(struct dirout *d);
+/*
+ * The signal path (layers/dirout_sig.c): dirout_open registers its
+ * temporary tree (the path must stay valid until dirout_sig_forget), and
+ * dirout_sig_cleanup, async-signal-safe, removes the registered tree: a
+ * SIGINT, SIGTERM or SIGHUP handler calls it, as sink_cleanup_all.
+ */
+void dirout_sig_register(const char *tmp);
+/* Forgets the registered tree (before it is renamed into place or freed). */
+void dirout_sig_forget(void);
+/* Removes the registered tree, if any; async-signal-safe. */
+void dirout_sig_cleanup(void);
 /* How many owners, devices and xattrs were skipped for want of root. */
 unsigned long dirout_skipped(const struct dirout *d);
 

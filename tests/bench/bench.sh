@@ -5,8 +5,16 @@
 # BENCH_SLOW_RUNS, default 3) after one untimed warm-up, the cases of a group
 # taking turns so that noise falls on all of them alike. /usr/bin/time gives
 # wall, CPU (user + sys) and peak RSS; the table shows the median wall, the
-# median CPU and the largest RSS, and the targets of issue 5 are ratios of
-# medians measured in this same run, each with PASS or MISS.
+# median CPU, the largest RSS and the output's size (so that a change of
+# compression level shows), and the targets of issue 5 are ratios of
+# medians measured in this same run, each with PASS or MISS. Checks of the
+# outputs (the corpus flattened lists as the kernel's overlay of it, the
+# gzip and zstd outputs hold the plain one) are PASS or MISS too.
+#
+# It exits 1 when anything could not be measured or checked: a missing tool
+# (pigz, bsdtar, /usr/bin/time: the Makefile's PKGS), a missing corpus, a
+# failed warm-up or timed run, a target with no figure (SKIP): each counts as
+# a MISS, and any MISS is exit 1.
 #
 # Inputs, cached in BENCHDATA (default /var/tmp/overtar-bench):
 #   corpus/   the real-image corpus of ../shared/bench/make-corpus.sh, built
@@ -39,7 +47,8 @@ GEN_CK=$(cksum <"$HERE/gen_stack.py" | cut -d' ' -f1)
 GEN=$BENCHDATA/gen-$GEN_ENTRIES-$GEN_CK
 GEN10=$BENCHDATA/gen-10000000-$GEN_CK
 W=$(mktemp -d "${BENCH_TMP:-/dev/shm}/overtar-bench.XXXXXX") || exit 1
-RES=$W/results.tsv	# case, run, wall, cpu, rss KiB
+RES=$W/results.tsv	# case, run, wall, cpu, rss KiB, output bytes
+CHECKS=$W/checks.tsv	# label, PASS|MISS|SKIP, detail
 MNT=
 
 cleanup() {
@@ -50,43 +59,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say() { printf '%s\n' "$*" >&2; }
+# check LABEL RESULT [DETAIL]: a line of the checks table
+check() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$CHECKS"; }
 is_root() { [ "$(id -u)" = 0 ]; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # --- inputs ------------------------------------------------------------------
 
-corpus_ok() {
-	local n
-	for n in 1 2 3 4 5; do
-		[ -s "$CORPUS/layer$n.tar" ] && [ -s "$CORPUS/layer$n.tar.gz" ] ||
-			return 1
-	done
-	[ -s "$CORPUS/expected-flat.tar" ] && [ -s "$CORPUS/expected-flat.list" ]
-}
-
-# Builds the corpus under the lock others use too, unless it is there.
-corpus_get() {
-	corpus_ok && return 0
-	if ! is_root; then
-		say "bench: SKIP corpus: $CORPUS is missing and building it needs root"
-		return 1
-	fi
-	if [ ! -f "$SHARED/bench/make-corpus.sh" ]; then
-		say "bench: SKIP corpus: $SHARED/bench/make-corpus.sh not found"
-		return 1
-	fi
-	say "bench: building the corpus in $BENCHDATA (about 5 minutes)"
-	mkdir -p "$(dirname "$BENCHDATA")"
-	(
-		flock 9
-		corpus_ok || BENCHDATA=$BENCHDATA bash "$SHARED/bench/make-corpus.sh" \
-			>"$W/corpus.log" 2>&1
-	) 9>"$BENCHDATA.lock"
-	corpus_ok && return 0
-	say "bench: SKIP corpus: make-corpus.sh failed:"
-	tail -5 "$W/corpus.log" >&2
-	return 1
-}
+# corpus_ok, corpus_get: tests/bench/corpus.sh
+. "$HERE/corpus.sh"
 
 # gen_get DIR ENTRIES [GEN_STACK OPTIONS]: the stack in DIR, made unless
 # its stamp says it is there.
@@ -108,11 +89,14 @@ gen_get() {
 declare -A CMD PREP
 ORDER=()
 
-# def NAME COMMAND [PREP]: a case, run by bash -c; PREP runs untimed before
-# each run (cleaning up after the last one).
+declare -A OUT
+# def NAME COMMAND [PREP [OUTPUT]]: a case, run by bash -c; PREP runs
+# untimed before each run (cleaning up after the last one); OUTPUT is the
+# file whose size is recorded.
 def() {
 	CMD[$1]=$2
 	PREP[$1]=${3:-}
+	OUT[$1]=${4:-}
 	ORDER+=("$1")
 }
 
@@ -123,10 +107,13 @@ run_once() {	# run_once NAME RUN
 		>/dev/null 2>"$W/err.out"; then
 		say "bench: '$1' failed:"
 		tail -3 "$W/err.out" >&2
-		echo "$1	$2	nan	nan	nan" >>"$RES"
+		echo "$1	$2	nan	nan	nan	nan" >>"$RES"
 		return 1
 	fi
-	awk -v n="$1" -v r="$2" '{ printf "%s\t%s\t%s\t%.2f\t%s\n", n, r, $1, $2 + $3, $4 }' \
+	local size=nan
+	[ -n "${OUT[$1]}" ] && [ -f "${OUT[$1]}" ] && size=$(stat -c %s "${OUT[$1]}")
+	awk -v n="$1" -v r="$2" -v z="$size" \
+		'{ printf "%s\t%s\t%s\t%.2f\t%s\t%s\n", n, r, $1, $2 + $3, $4, z }' \
 		"$t" >>"$RES"
 }
 
@@ -136,7 +123,9 @@ group() {
 	shift
 	for name; do
 		say "bench: $name"
-		run_once "$name" 0 || return 1
+		# a failed warm-up is recorded (a MISS in the report); the
+		# group's other cases still run
+		run_once "$name" 0
 	done
 	for ((i = 1; i <= runs; i++)); do
 		for name; do
@@ -154,18 +143,21 @@ bench_corpus() {
 	python3 "$HERE/gen_edits.py" --edits 1000 "$C/expected-flat.list" \
 		>"$W/edits.ots" || return 1
 
-	def "overtar gz>gz" "'$OT' flatten -o '$W/o.tar.gz' $L5GZ" "rm -f '$W/o.tar.gz'"
-	def "pigz -6 flat" "pigz -6 -c '$C/expected-flat.tar' >'$W/p.gz'" "rm -f '$W/p.gz'"
+	def "overtar gz>gz" "'$OT' flatten -o '$W/o.tar.gz' $L5GZ" "rm -f '$W/o.tar.gz'" \
+		"$W/o.tar.gz"
+	def "pigz -6 flat" "pigz -6 -c '$C/expected-flat.tar' >'$W/p.gz'" "rm -f '$W/p.gz'" \
+		"$W/p.gz"
 	def "zcat layers" "cat $L5GZ | gzip -dc >/dev/null"
-	def "gzip -6 flat" "gzip -6 -c '$C/expected-flat.tar' >'$W/g.gz'" "rm -f '$W/g.gz'"
+	def "gzip -6 flat" "gzip -6 -c '$C/expected-flat.tar' >'$W/g.gz'" "rm -f '$W/g.gz'" \
+		"$W/g.gz"
 	def "overtar gz>zstd" "'$OT' flatten -z zstd -o '$W/o.tar.zst' $L5GZ" \
-		"rm -f '$W/o.tar.zst'"
+		"rm -f '$W/o.tar.zst'" "$W/o.tar.zst"
 	# the image in, the image out: every blob's digest verified and made
 	def "overtar oci>oci" "'$OT' flatten -o 'oci:$W/oci' 'oci:$C/oci'" \
 		"rm -rf '$W/oci'"
-	def "overtar tar>tar" "'$OT' flatten -o '$W/o.tar' $L5" "rm -f '$W/o.tar'"
+	def "overtar tar>tar" "'$OT' flatten -o '$W/o.tar' $L5" "rm -f '$W/o.tar'" "$W/o.tar"
 	def "overtar build 1000" "'$OT' build -f '$W/edits.ots' -o '$W/b.tar' $L5" \
-		"rm -f '$W/b.tar'"
+		"rm -f '$W/b.tar'" "$W/b.tar"
 	def "cat layers" "cat $L5 >/dev/null"
 	group "$RUNS" "overtar gz>gz" "pigz -6 flat" "zcat layers" "overtar gz>zstd"
 	[ -d "$C/oci" ] && group "$RUNS" "overtar gz>gz" "overtar oci>oci"
@@ -180,12 +172,26 @@ bench_corpus() {
 			"and $SHARED/bench/lib/oci2ovl.py"
 		group "$RUNS" "overtar tar>tar" "overtar build 1000" "cat layers"
 	fi
-	# the outputs are right: the gzip and zstd ones list like the plain one
-	gzip -dc "$W/o.tar.gz" | cmp -s - "$W/o.tar" ||
-		say "bench: WARNING gzip output differs from plain output"
-	if have zstd; then
-		zstd -dc "$W/o.tar.zst" | cmp -s - "$W/o.tar" ||
-			say "bench: WARNING zstd output differs from plain output"
+	# the outputs are right: the plain one lists as the kernel's overlay
+	# of the corpus (expected-flat.list), the gzip and zstd ones hold it
+	if [ ! -f "$W/o.tar" ]; then
+		check "corpus flatten lists as expected-flat.list" MISS "no output"
+	elif python3 "$SHARED/bench/canonical-list.py" "$W/o.tar" >"$W/o.list" &&
+		cmp -s "$W/o.list" "$C/expected-flat.list"; then
+		check "corpus flatten lists as expected-flat.list" PASS
+	else
+		check "corpus flatten lists as expected-flat.list" MISS \
+			"$(diff "$C/expected-flat.list" "$W/o.list" | grep -c '^[<>]') lines differ"
+	fi
+	if gzip -dc "$W/o.tar.gz" 2>/dev/null | cmp -s - "$W/o.tar"; then
+		check "corpus gzip output holds the plain output" PASS
+	else
+		check "corpus gzip output holds the plain output" MISS
+	fi
+	if have zstd && zstd -dc "$W/o.tar.zst" 2>/dev/null | cmp -s - "$W/o.tar"; then
+		check "corpus zstd output holds the plain output" PASS
+	else
+		check "corpus zstd output holds the plain output" MISS
 	fi
 	rm -rf "$W"/o.tar* "$W"/b.tar "$W"/p.gz "$W"/g.gz "$W/oci"
 }
@@ -231,8 +237,8 @@ bench_gen() {
 	local G=$GEN L4 AT
 	L4="$G/layer1.tar $G/layer2.tar $G/layer3.tar $G/layer4.tar"
 	AT="@$G/layer1.tar @$G/layer2.tar @$G/layer3.tar @$G/layer4.tar"
-	def "overtar 1M tar>tar" "'$OT' flatten -o '$W/g.tar' $L4" "rm -f '$W/g.tar'"
-	def "bsdtar 1M @layers" "bsdtar -cf '$W/b.tar' $AT" "rm -f '$W/b.tar'"
+	def "overtar 1M tar>tar" "'$OT' flatten -o '$W/g.tar' $L4" "rm -f '$W/g.tar'" "$W/g.tar"
+	def "bsdtar 1M @layers" "bsdtar -cf '$W/b.tar' $AT" "rm -f '$W/b.tar'" "$W/b.tar"
 	def "overtar 1M >/dev/null" "'$OT' flatten -o /dev/null $L4"
 	def "bsdtar 1M >/dev/null" "bsdtar -cf /dev/null $AT"
 	group "$RUNS" "overtar 1M tar>tar" "bsdtar 1M @layers" \
@@ -251,26 +257,35 @@ $G/layer2.tar $G/layer3.tar $G/layer4.tar"
 
 # --- main ----------------------------------------------------------------------
 
-for t in /usr/bin/time python3 gzip; do
-	have "$t" || { say "bench: SKIP: $t is missing"; exit 0; }
-done
-say "bench: $OT, $RUNS runs ($SLOW_RUNS for slow floors), $(nproc) CPUs, work dir $W"
 : >"$RES"
-if corpus_get; then
-	if have pigz; then
-		bench_corpus
-	else
-		say "bench: SKIP corpus: pigz is missing (apt-get install pigz)"
-	fi
+: >"$CHECKS"
+missing=
+for t in /usr/bin/time python3 gzip pigz bsdtar zstd; do
+	have "$t" || { missing="$missing $t"; check "tool $t" MISS "missing (make deps)"; }
+done
+case $missing in *time*|*python3*|*gzip*)
+	say "bench: cannot measure without$missing"
+	python3 "$HERE/report.py" "$RES" "$CHECKS" "$RUNS" "$SLOW_RUNS"
+	exit 1 ;;
+esac
+say "bench: $OT, $RUNS runs ($SLOW_RUNS for slow floors), $(nproc) CPUs, work dir $W"
+if ! corpus_get; then
+	check "corpus" MISS "not there and not built (see above)"
+elif have pigz; then
+	bench_corpus || check "corpus cases" MISS "could not be set up"
 fi
 if have bsdtar; then
-	gen_get "$GEN" "$GEN_ENTRIES" && bench_gen
+	if gen_get "$GEN" "$GEN_ENTRIES"; then
+		bench_gen
+	else
+		check "generated stack" MISS "gen_stack.py failed"
+	fi
 	if [ "$GEN_10M" = 0 ]; then
 		say "bench: SKIP 10M-entry stack: BENCH_GEN_10M=0"
+	elif gen_get "$GEN10" 10000000 --max-size 100; then
+		bench_gen10
 	else
-		gen_get "$GEN10" 10000000 --max-size 100 && bench_gen10
+		check "10M-entry stack" MISS "gen_stack.py failed"
 	fi
-else
-	say "bench: SKIP generated stack: bsdtar is missing (apt-get install libarchive-tools)"
 fi
-python3 "$HERE/report.py" "$RES" "$RUNS" "$SLOW_RUNS"
+python3 "$HERE/report.py" "$RES" "$CHECKS" "$RUNS" "$SLOW_RUNS"

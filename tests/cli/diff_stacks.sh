@@ -106,6 +106,10 @@ grep -q "unknown field 'colour'" err || fail "--ignore colour: $(cat err)"
 "$OVERTAR" diff a.tar -- missing.tar >out 2>err
 [ $? -eq 2 ] || fail "a missing layer: expected exit status 2"
 grep -q "missing.tar" err || fail "a missing layer: $(cat err)"
+"$OVERTAR" diff - -- - </dev/null >out 2>err
+[ $? -eq 2 ] || fail "stdin on both sides: expected exit status 2"
+[ "$(cat err)" = "overtar: diff: standard input ('-') given on both sides (see 'overtar help diff')" ] \
+	|| fail "stdin on both sides: $(cat err)"
 
 # the corpus image (tests/bench) against its squashed output
 C=/var/tmp/overtar-bench/corpus

@@ -34,7 +34,10 @@ while IFS='	' read -r name outcome detail opts; do
 		cp precious out/existing.tar
 		# shellcheck disable=SC2086
 		"$OVERTAR" flatten $opts -o out/existing.tar "in/$name" \
-			>/dev/null 2>&1 && bad "succeeded over an existing file"
+			>stdout 2>stderr2
+		rc=$?
+		[ "$rc" -eq 1 ] || bad "over an existing file: exit status $rc, expected 1"
+		cmp -s stderr stderr2 || bad "over an existing file: another message: $(head -c 300 stderr2)"
 		cmp -s precious out/existing.tar || bad "existing output changed"
 		rm -f out/existing.tar
 	fi

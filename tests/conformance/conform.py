@@ -52,7 +52,9 @@ language leaves it open; such cases are counted apart, not as passed.
 A failing case is kept in KEEP/fail-SEED (default /tmp/overtar-conformance):
 layers, script, case.json, both listings and their diff. Prints one line per
 case and, last, "N passed, M failed". Exit 0 if all passed, 1 if not, 77 if
-overlay mounts are impossible here (with "SKIP: reason").
+overlay mounts are impossible here (with "SKIP: reason"), as a probe mount
+decides before the first case; a mount that fails later fails its case
+(MountError), and the cases already counted stay.
 """
 import importlib.util
 import json
@@ -94,6 +96,10 @@ class Skip(Exception):
 
 class CaseError(Exception):
     """The oracle itself broke (not a difference)."""
+
+
+class MountError(CaseError):
+    """A kernel mount failed."""
 
 
 class Undefined(Exception):
@@ -256,7 +262,10 @@ class Mount:
             opts = "ro," + opts
         r = sh(["mount", "-t", "overlay", "overlay", "-o", opts, self.mnt])
         if r.returncode:
-            raise Skip("mount -t overlay failed: %s" % r.stderr.decode(errors="replace").strip())
+            # main()'s probe turns this into a skip; after the probe mounted,
+            # a failed mount is the failure of its case, not of the run
+            raise MountError("mount -t overlay failed: %s" %
+                             r.stderr.decode(errors="replace").strip())
 
     def umount(self):
         r = sh(["umount", self.mnt])
@@ -685,7 +694,7 @@ def main(argv):
             os.makedirs(os.path.join(probe, "l"))
             m = Mount(probe, [os.path.join(probe, "l"), tools])
             m.umount()
-        except OSError as e:
+        except (OSError, MountError) as e:
             raise Skip("%s: %s" % (a.keep, e))
         finally:
             shutil.rmtree(probe, ignore_errors=True)

@@ -67,3 +67,19 @@ run_ok() {
 	[ "$rc" -eq 0 ] || { cat run.err; fail "$what: exit status $rc, expected 0"; }
 	[ ! -s run.err ] || { cat run.err; fail "$what: unexpected output on stderr"; }
 }
+
+# run_fails STATUS REGEX WHAT CMD...: run CMD with stdout to ./run.out and
+# stderr to ./run.err; fail unless it exits with exactly STATUS (so a crash,
+# an ASan abort or a leak report is never taken for the refusal), writes
+# nothing on stdout and exactly one line on stderr, that line matching the
+# extended regular expression REGEX whole.
+run_fails() {
+	want=$1 pat=$2 what=$3
+	shift 3
+	"$@" >run.out 2>run.err
+	rc=$?
+	[ "$rc" -eq "$want" ] || { cat run.err; fail "$what: exit status $rc, expected $want"; }
+	[ ! -s run.out ] || { head -c 300 run.out; fail "$what: unexpected output on stdout"; }
+	[ "$(wc -l <run.err)" -eq 1 ] || { cat run.err; fail "$what: not one line on stderr"; }
+	grep -Eqx -- "$pat" run.err || { cat run.err; fail "$what: the message is not /$pat/"; }
+}

@@ -84,19 +84,8 @@ mount -t overlay overlay \
 
 python3 "$CANON" "$mnt" >"$list" || die "canonical-list.py failed on the mount"
 if [ -n "$mtimes" ]; then
-	python3 - "$mnt" >"$mtimes" <<'PY' || die "cannot list mtimes of the mount"
-import os, sys
-root = os.fsencode(sys.argv[1])
-rows = []
-for d, dirs, files in os.walk(root):
-    for n in dirs + files:
-        p = os.path.join(d, n)
-        ns = os.lstat(p).st_mtime_ns
-        rel = os.path.relpath(p, root)
-        rows.append((rel, "%d.%09d" % divmod(ns, 10**9)))
-for rel, t in sorted(rows):
-    sys.stdout.write("%s\t%s\n" % (rel.decode("utf-8", "backslashreplace"), t))
-PY
+	python3 "$here/../../cli/lib/tree_mtimes.py" "$mnt" >"$mtimes" ||
+		die "cannot list mtimes of the mount"
 fi
 if [ -n "$tarout" ]; then
 	tar --xattrs --xattrs-include='*' --numeric-owner --sort=name \
