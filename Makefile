@@ -127,7 +127,7 @@ deps:
 # The fuzz targets' entry points, replayed without libFuzzer (gcc, ASan,
 # UBSan) on tests/fuzz/regress/ by make check; built with clang and
 # libFuzzer by make fuzz.
-FUZZ_TARGETS := layer stack script
+FUZZ_TARGETS := layer stack script image
 FUZZ_CFLAGS := -DFUZZ_TESTDATA='"$(abspath testdata)"'
 FUZZ_COMMON := tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(B)/san/fuzz/fuzz_%)

@@ -7,6 +7,28 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * Copies len bytes of src into dst (size bytes, NUL-terminated); what is
+ * too long loses its middle, not its end, which holds the reason or the
+ * file name: "/very/lo...the/end".
+ */
+static void elide(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t head, tail;
+
+	if (len < size) {
+		memcpy(dst, src, len);
+		dst[len] = '\0';
+		return;
+	}
+	head = (size - 4) / 3;
+	tail = size - 4 - head;
+	memcpy(dst, src, head);
+	memcpy(dst + head, "...", 3);
+	memcpy(dst + head + 3, src + len - tail, tail);
+	dst[size - 1] = '\0';
+}
+
 void err_clear(struct err *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -20,8 +42,15 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 		return code;
 	e->code = code;
 	if (fmt) {
+		char tmp[16384];
+		int n;
+
 		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+		if (n >= 0)
+			elide(e->msg, sizeof(e->msg), tmp,
+			      (size_t)n < sizeof(tmp) ? (size_t)n
+						      : sizeof(tmp) - 1);
 		va_end(ap);
 	}
 	return code;
@@ -32,17 +61,14 @@ void err_file(struct err *e, const char *kind, const char *file)
 	if (!e || e->file[0] || !file)
 		return;
 	snprintf(e->kind, sizeof(e->kind), "%s", kind ? kind : "");
-	snprintf(e->file, sizeof(e->file), "%s", file);
+	elide(e->file, sizeof(e->file), file, strlen(file));
 }
 
 void err_entry(struct err *e, const char *entry, size_t len)
 {
 	if (!e || e->entry[0] || !entry)
 		return;
-	if (len >= sizeof(e->entry))
-		len = sizeof(e->entry) - 1;
-	memcpy(e->entry, entry, len);
-	e->entry[len] = '\0';
+	elide(e->entry, sizeof(e->entry), entry, len);
 }
 
 char *err_format(const struct err *e, char *buf, size_t size)

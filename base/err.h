@@ -44,6 +44,9 @@ void err_file(struct err *e, const char *kind, const char *file);
 void err_entry(struct err *e, const char *entry, size_t len);
 
 /*
+ * (A file, entry or detail too long for its field loses its middle, never
+ * its end: the reason always shows, whatever the length of a path.)
+ *
  * Formats e as one line, without the program prefix or newline:
  *   layer 'a.tar': entry 'etc/x': detail
  *   edit.ots:12: detail                    (a script: file and line)

@@ -21,6 +21,7 @@
 #include "image/image.h"
 #include "layers/memfs.h"
 #include "layers/sink.h"
+#include "layers/tarin.h"
 
 /* The largest script file read (a script is text, not data). */
 #define BUILD_SCRIPT_MAX (64u << 20)
@@ -68,7 +69,10 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 {
 	struct script_env env = { .fs = ovl_vfs(ovl), .now = a->now,
 				  .clamp = a->clamp,
-				  .spool_dir = a->lo.spool_dir };
+				  .spool_dir = a->lo.spool_dir,
+				  .max_spool = a->lo.max_spool ? a->lo.max_spool
+					       : TARIN_MAX_SPOOL,
+				  .spool_used = a->lo.spool_used };
 	int rc = 0;
 
 	for (size_t i = 0; !rc && i < a->nscripts; i++) {
@@ -163,7 +167,12 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 						      : EXPORT_WH_OCI;
 			break;
 		case OPT_MTIME:
-			if (cmd_parse_epoch(optarg, &a->now))
+			if ((rc = cmd_parse_epoch(optarg, &a->now)) == -ERANGE)
+				return cmd_usage("build", "--mtime is past the "
+						 "last second an image can say, "
+						 "%s: '%s'", CMD_EPOCH_MAX_TEXT,
+						 optarg);
+			if (rc)
 				return cmd_usage("build", "--mtime takes seconds "
 						 "since the epoch, not '%s'", optarg);
 			a->clamp = true;
@@ -186,6 +195,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 int cmd_build(int argc, char **argv)
 {
 	struct build_args a = { .wh = EXPORT_WH_OCI };
+	_Atomic uint64_t spool_used = 0;	/* layers, then copy-in */
 	struct ovl *ovl = NULL;
 	struct err e;
 	int rc;
@@ -206,6 +216,7 @@ int cmd_build(int argc, char **argv)
 		a.out = chk.path;	/* "-": stdout */
 	}
 	a.lo.writable = true;
+	a.lo.spool_used = &spool_used;
 	a.lo.now = a.now;
 	a.lo.image = &a.image;
 	/* a layer appended to an image must sit on all of that image alone */

@@ -84,6 +84,9 @@ int cmd_usage(const char *cmd, const char *fmt, ...)
  */
 void cmd_signals(void);
 
+/* --max-added by default: as much as the spool holds (TARIN_MAX_SPOOL). */
+#define CMD_MAX_ADDED (64ULL << 30)
+
 /* Options shared by every command that reads layers. */
 struct cmd_layer_opts {
 	bool keep_dirlinks;
@@ -95,6 +98,10 @@ struct cmd_layer_opts {
 	/* overtar(1) LIMITS, as struct tarin_opts; 0: the default */
 	uint64_t max_entries, max_spool;
 	size_t max_depth;
+	uint64_t max_added;	/* what a script may add (ovl_opts) */
+	/* the spool bytes the layers used (--max-spool), for a script to
+	 * go on counting; NULL: not wanted */
+	_Atomic uint64_t *spool_used;
 	struct timespec now;	/* what mutations stamp; 0: the clock */
 	/* non-NULL: set to the last image argument (image_free), or NULL */
 	struct image **image;
@@ -167,6 +174,7 @@ enum cmd_layer_opt {
 	CMD_OPT_MAX_SPOOL,
 	CMD_OPT_KEEP_DIRLINKS,
 	CMD_OPT_SPOOL_DIR,
+	CMD_OPT_MAX_ADDED,
 	CMD_OPT_PROGRESS,
 };
 /* The short options CMD_LAYER_OPTIONS adds, for getopt's string. */
@@ -177,6 +185,7 @@ enum cmd_layer_opt {
 	{ "max-entries", required_argument, NULL, CMD_OPT_MAX_ENTRIES }, \
 	{ "max-path-depth", required_argument, NULL, CMD_OPT_MAX_PATH_DEPTH }, \
 	{ "max-spool", required_argument, NULL, CMD_OPT_MAX_SPOOL }, \
+	{ "max-added", required_argument, NULL, CMD_OPT_MAX_ADDED }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "progress", no_argument, NULL, CMD_OPT_PROGRESS }, \
@@ -187,8 +196,8 @@ enum cmd_layer_opt {
  * take: a CMD_OPT_* of CMD_LAYER_OPTIONS is applied to lo and 0 returned
  * with *done false; -h shows the command's help, a missing value or an
  * unknown option prints a usage error, and both set *done and return the
- * exit status. A limit is a positive number, for --max-spool with an
- * optional K, M, G or T (powers of 1024).
+ * exit status. A limit is a positive number, for --max-spool and
+ * --max-added with an optional K, M, G or T (powers of 1024).
  */
 int cmd_layer_option(const char *cmd, int c, char **argv,
 		     struct cmd_layer_opts *lo, bool *done);
@@ -220,9 +229,16 @@ void cmd_drop_stack(struct ovl *ovl);
 int cmd_parse_comp(const char *s, enum sink_comp *out);
 
 /*
+ * The last second an image's "created" (RFC 3339, four-digit years: OCI
+ * image-spec config.md) can say: 9999-12-31T23:59:59Z.
+ */
+#define CMD_EPOCH_MAX 253402300799LL
+#define CMD_EPOCH_MAX_TEXT "253402300799 (9999-12-31T23:59:59Z)"
+
+/*
  * Parses "SECONDS" or "SECONDS.FRACTION" (nanoseconds kept, more digits
- * dropped), as --mtime and SOURCE_DATE_EPOCH take them. Returns 0 and
- * *ts, or -EINVAL.
+ * dropped), as --mtime and SOURCE_DATE_EPOCH take them, from 0 to
+ * CMD_EPOCH_MAX. Returns 0 and *ts, or -EINVAL (-ERANGE past the range).
  */
 int cmd_parse_epoch(const char *s, struct timespec *ts);
 /*

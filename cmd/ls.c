@@ -224,25 +224,69 @@ static int collect(struct ls *ls, const char *path, struct vfs_node *dir,
 	return rc;
 }
 
-/* Lists dir; with -R, then each subdirectory under a header. */
+/* A listed directory whose subdirectories -R still has to list. */
+struct ls_frame {
+	struct row *r;
+	size_t n, i;
+};
+
+/*
+ * Lists dir; with -R, then each subdirectory under a header, depth first
+ * with an explicit stack (STYLE.md: no recursion whose depth the input
+ * decides).
+ */
 static int list_dir(struct ls *ls, const char *path, struct vfs_node *dir)
 {
-	struct row *r;
-	size_t n;
-	int rc = collect(ls, path, dir, &r, &n);
+	struct ls_frame *st = NULL, *v;
+	size_t n = 0, cap = 0;
+	struct ls_frame f = { 0 };
+	bool fresh = true;
+	int rc = collect(ls, path, dir, &f.r, &f.n);
 
 	if (rc)
 		return show_path_error("ls", path, rc);
-	print_rows(ls, r, n);
-	for (size_t i = 0; ls->rec && i < n; i++) {
-		if (!S_ISDIR(r[i].e.a.mode))
-			continue;
-		header(ls, r[i].e.path);
-		if (list_dir(ls, r[i].e.path, r[i].node) != CMD_OK)
-			ls->rc = CMD_FAIL;
+	for (;;) {
+		struct row *x;
+
+		if (fresh)
+			print_rows(ls, f.r, f.n);
+		fresh = true;
+		/* the next subdirectory of the innermost frame left */
+		for (;;) {
+			while (ls->rec && f.i < f.n && !S_ISDIR(f.r[f.i].e.a.mode))
+				f.i++;
+			if (ls->rec && f.i < f.n)
+				break;
+			rows_free(ls, f.r, f.n);
+			if (!n) {
+				free(st);
+				return CMD_OK;
+			}
+			f = st[--n];
+		}
+		x = &f.r[f.i++];
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if (!(v = realloc(st, cap * sizeof(*v)))) {
+				rows_free(ls, f.r, f.n);
+				for (; n; n--)
+					rows_free(ls, st[n - 1].r, st[n - 1].n);
+				free(st);
+				ls->rc = cmd_fail("ls: %s", strerror(ENOMEM));
+				return CMD_FAIL;
+			}
+			st = v;
+		}
+		header(ls, x->e.path);
+		st[n++] = f;
+		memset(&f, 0, sizeof(f));
+		rc = collect(ls, x->e.path, x->node, &f.r, &f.n);
+		if (rc) {
+			ls->rc = show_path_error("ls", x->e.path, rc);
+			f = st[--n];
+			fresh = false;	/* go on with the siblings */
+		}
 	}
-	rows_free(ls, r, n);
-	return CMD_OK;
 }
 
 /*

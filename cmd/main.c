@@ -20,6 +20,7 @@
 	"  --max-entries N     limits on hostile layers (overtar(1) LIMITS):\n" \
 	"  --max-path-depth N  entries per layer, components per path,\n" \
 	"  --max-spool SIZE    bytes of expanded content (K, M, G, T)\n" \
+	"  --max-added SIZE    bytes of content a script may add\n" \
 	"  -q, --quiet         no warnings, no progress\n" \
 	"  -v, --verbose       a summary on stderr at the end\n" \
 	"  --progress          progress on stderr even when it is no terminal\n" \

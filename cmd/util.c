@@ -94,6 +94,24 @@ int cmd_parse_comp(const char *s, enum sink_comp *out)
 	return 0;
 }
 
+int cmd_source_date_epoch(const char *cmd, struct timespec *ts, bool *set)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	int rc;
+
+	*set = sde != NULL;
+	if (!sde)
+		clock_gettime(CLOCK_REALTIME, ts);
+	else if ((rc = cmd_parse_epoch(sde, ts)) == -ERANGE)
+		return cmd_usage(cmd, "SOURCE_DATE_EPOCH is past the last "
+				 "second an image can say, %s: '%s'",
+				 CMD_EPOCH_MAX_TEXT, sde);
+	else if (rc)
+		return cmd_usage(cmd, "SOURCE_DATE_EPOCH is not seconds since "
+				 "the epoch: '%s'", sde);
+	return CMD_OK;
+}
+
 int cmd_parse_epoch(const char *s, struct timespec *ts)
 {
 	char *end;
@@ -102,9 +120,11 @@ int cmd_parse_epoch(const char *s, struct timespec *ts)
 	int digits = 0;
 
 	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;	/* no sign, no space: digits */
 	v = strtoll(s, &end, 10);
-	if (errno || end == s || v < 0)
-		return -EINVAL;
+	if (errno || v > CMD_EPOCH_MAX)
+		return -ERANGE;
 	if (*end == '.')
 		for (end++; *end >= '0' && *end <= '9'; end++)
 			if (digits++ < 9)
@@ -118,19 +138,6 @@ int cmd_parse_epoch(const char *s, struct timespec *ts)
 	return 0;
 }
 
-int cmd_source_date_epoch(const char *cmd, struct timespec *ts, bool *set)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-
-	*set = sde != NULL;
-	if (!sde)
-		clock_gettime(CLOCK_REALTIME, ts);
-	else if (cmd_parse_epoch(sde, ts))
-		return cmd_usage(cmd, "SOURCE_DATE_EPOCH is not seconds since "
-				 "the epoch: '%s'", sde);
-	return CMD_OK;
-}
-
 static int parse_limit(const char *cmd, int c, const char *arg,
 		       struct cmd_layer_opts *lo)
 {
@@ -142,7 +149,8 @@ static int parse_limit(const char *cmd, int c, const char *arg,
 
 	errno = 0;
 	v = strtoull(arg, &end, 10);
-	if (c == CMD_OPT_MAX_SPOOL && *end && !end[1] &&
+	if ((c == CMD_OPT_MAX_SPOOL || c == CMD_OPT_MAX_ADDED) && *end &&
+	    !end[1] &&
 	    (u = strchr(units, *end))) {
 		shift = 10 * (int)(u - units + 1);
 		end++;
@@ -155,6 +163,8 @@ static int parse_limit(const char *cmd, int c, const char *arg,
 		lo->max_entries = v;
 	else if (c == CMD_OPT_MAX_PATH_DEPTH)
 		lo->max_depth = (size_t)v;
+	else if (c == CMD_OPT_MAX_ADDED)
+		lo->max_added = (uint64_t)v << shift;
 	else
 		lo->max_spool = (uint64_t)v << shift;
 	return CMD_OK;
@@ -183,6 +193,7 @@ int cmd_layer_option(const char *cmd, int c, char **argv,
 	case CMD_OPT_MAX_ENTRIES:
 	case CMD_OPT_MAX_PATH_DEPTH:
 	case CMD_OPT_MAX_SPOOL:
+	case CMD_OPT_MAX_ADDED:
 		*done = parse_limit(cmd, c, optarg, lo) != CMD_OK;
 		return *done ? CMD_USAGE : 0;
 	}
@@ -223,7 +234,8 @@ static void *load_worker(void *arg)
 				 .max_entries = l->o->max_entries,
 				 .max_depth = l->o->max_depth,
 				 .max_spool = l->o->max_spool,
-				 .spool_used = &l->spool_used,
+				 .spool_used = l->o->spool_used ? l->o->spool_used
+					       : &l->spool_used,
 				 .progress = l->progress };
 
 	for (;;) {
@@ -329,6 +341,11 @@ int cmd_load_stack(char **paths, size_t n, const struct cmd_layer_opts *o,
 	l.n = in.nsrcs;
 	input_totals(l.progress, in.srcs, l.n);
 	rc = -ENOMEM;
+	/* what a script makes is bounded as what a layer holds */
+	oo.max_depth = o->max_depth ? o->max_depth : TARIN_MAX_DEPTH;
+	oo.max_path = TARIN_MAX_PATH;
+	oo.max_entries = o->max_entries ? o->max_entries : TARIN_MAX_ENTRIES;
+	oo.max_added = o->max_added ? o->max_added : CMD_MAX_ADDED;
 	oo.now = o->now;
 	if (!oo.now.tv_sec && !oo.now.tv_nsec)
 		clock_gettime(CLOCK_REALTIME, &oo.now);

@@ -16,7 +16,7 @@ _overtar() {
 	fi
 	local cmds="build cat diff flatten help inspect ls stat version"
 	local common="--keep-dirlinks --spool-dir --max-entries --max-path-depth
-		--max-spool --quiet --verbose --progress --help"
+		--max-spool --max-added --quiet --verbose --progress --help"
 	if [ "$cword" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$cmds --help --version -V" -- "$cur"))
 		return

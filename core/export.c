@@ -21,7 +21,6 @@ struct walk {
 	struct vfs_fs *fs;
 	struct entry_writer *out;
 	struct err *e;
-	struct vfs_node *dir;
 	struct pathbuf p;	/* the current entry's path */
 	struct u64map links;	/* vfs_attr.ino -> first path written (char *) */
 };
@@ -109,23 +108,74 @@ static int describe(struct walk *w, struct vfs_node *node,
 	return rc == 1 ? 0 : rc;
 }
 
-static int walk_dir(struct walk *w, struct vfs_node *dir);
+/* A directory being written: its names, the next one, its path length. */
+struct frame {
+	struct vfs_node *dir;
+	struct vfs_names ns;
+	size_t pos, plen;
+};
 
-/* One child of w->dir: written, then walked if a directory. */
-static int visit(void *ctx, const char *name, size_t len)
+/* The directories from the root to the one being written: a stack. */
+struct frames {
+	struct frame *v;
+	size_t n, cap;
+};
+
+static int frames_push(struct walk *w, struct frames *fr,
+		       struct vfs_node *dir, size_t plen)
 {
-	struct walk *w = ctx;
+	struct frame *f;
+	int rc;
+
+	if (fr->n == fr->cap) {
+		size_t cap = fr->cap ? fr->cap * 2 : 16;
+
+		if (!(f = realloc(fr->v, cap * sizeof(*f))))
+			return -ENOMEM;
+		fr->v = f;
+		fr->cap = cap;
+	}
+	f = &fr->v[fr->n];
+	rc = vfs_list(w->fs, dir, &f->ns);
+	if (rc)
+		return rc;
+	f->dir = dir;
+	f->pos = 0;
+	f->plen = plen;
+	fr->n++;
+	return 0;
+}
+
+/* Pops the top directory: its path component and its node go. */
+static void frames_pop(struct walk *w, struct frames *fr)
+{
+	struct frame *f = &fr->v[--fr->n];
+
+	pathbuf_pop(&w->p, f->plen);
+	vfs_names_free(&f->ns);
+	vfs_put(w->fs, f->dir);
+}
+
+/*
+ * One child of dir: written; a directory is returned in *sub with its
+ * name left on the path, to be walked next.
+ */
+static int visit(struct walk *w, struct vfs_node *dir, const char *name,
+		 struct vfs_node **sub, size_t *plen)
+{
 	struct vfs_fs *fs = w->fs;
 	struct memfs_data *data = NULL;
 	struct entry ent;
 	struct vfs_node *node;
 	struct vfs_attr a;
-	size_t saved = w->p.len;
+	size_t saved = w->p.len, len = strlen(name);
 	int rc;
 
-	rc = fs->ops->lookup(fs, w->dir, name, len, &node);
+	*sub = NULL;
+	*plen = saved;
+	rc = fs->ops->lookup(fs, dir, name, len, &node);
 	if (rc)
-		return err_set(w->e, rc, "cannot look up '%.*s'", (int)len, name);
+		return err_set(w->e, rc, "cannot look up '%s'", name);
 	rc = pathbuf_push(&w->p, name, len);
 	if (!rc)
 		rc = fs->ops->getattr(fs, node, &a);
@@ -136,8 +186,10 @@ static int visit(void *ctx, const char *name, size_t len)
 	if (!rc)
 		rc = entry_write(w->out, &ent, w->e);
 	memfs_data_put(data);
-	if (!rc && S_ISDIR(a.mode))
-		rc = walk_dir(w, node);
+	if (!rc && S_ISDIR(a.mode)) {
+		*sub = node;
+		return 0;
+	}
 out:
 	if (rc)
 		err_entry(w->e, w->p.s, w->p.len);
@@ -146,14 +198,36 @@ out:
 	return rc;
 }
 
-static int walk_dir(struct walk *w, struct vfs_node *dir)
+/*
+ * Every entry below root, parents first, in byte order: depth first with
+ * an explicit stack of directories (STYLE.md: never recursion whose depth
+ * the input decides).
+ */
+static int walk_tree(struct walk *w, struct vfs_node *root)
 {
-	struct vfs_node *saved = w->dir;
-	int rc;
+	struct frames fr = { 0 };
+	int rc = frames_push(w, &fr, vfs_get(w->fs, root), w->p.len);
 
-	w->dir = dir;
-	rc = w->fs->ops->readdir(w->fs, dir, visit, w);
-	w->dir = saved;
+	if (rc)
+		vfs_put(w->fs, root);
+	while (!rc && fr.n) {
+		struct frame *f = &fr.v[fr.n - 1];
+		struct vfs_node *sub;
+		size_t plen;
+
+		if (f->pos == f->ns.n) {
+			frames_pop(w, &fr);
+			continue;
+		}
+		rc = visit(w, f->dir, f->ns.v[f->pos++], &sub, &plen);
+		if (!rc && sub && (rc = frames_push(w, &fr, sub, plen))) {
+			err_entry(w->e, w->p.s, w->p.len);
+			vfs_put(w->fs, sub);
+		}
+	}
+	while (fr.n)
+		frames_pop(w, &fr);
+	free(fr.v);
 	return rc;
 }
 
@@ -165,7 +239,7 @@ int export_flat(struct vfs_fs *fs, struct entry_writer *out, struct err *e)
 
 	if (rc)
 		return err_set(e, rc, NULL);
-	rc = walk_dir(&w, root);
+	rc = walk_tree(&w, root);
 	vfs_put(fs, root);
 	link_free(&w.links);
 	pathbuf_release(&w.p);
@@ -248,10 +322,12 @@ static int opaque_xattrs(const struct memfs_inode *ino,
 	return 0;
 }
 
-static int layer_dir(struct layer_walk *lw, struct memfs_dentry *dir);
-
-/* One real entry of the upper layer, and what is below it. */
-static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
+/*
+ * One real entry of the upper layer; a directory is left on the path,
+ * for its own entries to follow (*is_dir).
+ */
+static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d,
+		       bool *is_dir, size_t *plen)
 {
 	struct walk *w = &lw->w;
 	struct memfs_inode *ino = d->ino;
@@ -265,6 +341,8 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 	size_t saved = w->p.len;
 	int rc = pathbuf_push(&w->p, d->name, d->namelen);
 
+	*is_dir = false;
+	*plen = saved;
 	ent.path = w->p.s;
 	ent.pathlen = w->p.len;
 	if (!rc && S_ISLNK(ino->mode)) {
@@ -282,35 +360,86 @@ static int layer_entry(struct layer_walk *lw, struct memfs_dentry *d)
 	if (!rc && !S_ISSOCK(ino->mode))
 		rc = entry_write(w->out, &ent, w->e);
 	free(xs);
-	if (!rc && S_ISDIR(ino->mode))
-		rc = layer_dir(lw, d);
+	if (!rc && S_ISDIR(ino->mode)) {
+		*is_dir = true;
+		return 0;
+	}
 	if (rc)
 		err_entry(w->e, w->p.s, w->p.len);
 	pathbuf_pop(&w->p, saved);
 	return rc;
 }
 
-/*
- * A directory of the upper layer: its opaque marker, then its whiteouts,
- * then its entries, so every marker stands before its siblings.
- */
-static int layer_dir(struct layer_walk *lw, struct memfs_dentry *dir)
-{
-	struct memfs_dentry **list;
-	size_t n;
-	int rc = memfs_readdir(dir, &list, &n);
+/* A directory of the upper layer being written. */
+struct layer_frame {
+	struct memfs_dentry **list;	/* memfs_readdir's, owned by dir */
+	size_t n, pos, plen;
+};
 
+/*
+ * Enters a directory of the upper layer: its opaque marker, then its
+ * whiteouts, so every marker stands before its siblings; its entries
+ * follow from the frame.
+ */
+static int layer_enter(struct layer_walk *lw, struct memfs_dentry *dir,
+		       struct layer_frame *f, size_t plen)
+{
+	int rc = memfs_readdir(dir, &f->list, &f->n);
+
+	f->pos = 0;
+	f->plen = plen;
 	if (!rc && dir->parent && (dir->ino->flags & MEMFS_I_OPAQUE) &&
 	    lw->style == EXPORT_WH_OCI)
 		rc = write_whiteout(lw, WH_OPAQUE + WH_PREFIX_LEN,
 				    WH_OPAQUE_LEN - WH_PREFIX_LEN);
-	for (size_t i = 0; !rc && i < n; i++)
-		if (list[i]->flags & MEMFS_D_WHITEOUT)
-			rc = write_whiteout(lw, list[i]->name,
-					    list[i]->namelen);
-	for (size_t i = 0; !rc && i < n; i++)
-		if (!(list[i]->flags & MEMFS_D_WHITEOUT))
-			rc = layer_entry(lw, list[i]);
+	for (size_t i = 0; !rc && i < f->n; i++)
+		if (f->list[i]->flags & MEMFS_D_WHITEOUT)
+			rc = write_whiteout(lw, f->list[i]->name,
+					    f->list[i]->namelen);
+	return rc;
+}
+
+/* The whole upper layer, depth first with an explicit stack. */
+static int layer_tree(struct layer_walk *lw, struct memfs_dentry *root)
+{
+	struct walk *w = &lw->w;
+	struct layer_frame *fr = malloc(16 * sizeof(*fr));
+	size_t n = 0, cap = 16;
+	int rc = fr ? layer_enter(lw, root, &fr[n++], w->p.len) : -ENOMEM;
+
+	while (!rc && n) {
+		struct layer_frame *f = &fr[n - 1];
+		struct memfs_dentry *d;
+		bool is_dir;
+		size_t plen;
+
+		if (f->pos == f->n) {
+			pathbuf_pop(&w->p, f->plen);
+			n--;
+			continue;
+		}
+		d = f->list[f->pos++];
+		if (d->flags & MEMFS_D_WHITEOUT)
+			continue;
+		rc = layer_entry(lw, d, &is_dir, &plen);
+		if (rc || !is_dir)
+			continue;
+		if (n == cap) {
+			struct layer_frame *v = realloc(fr, 2 * cap * sizeof(*v));
+
+			if (!v) {
+				rc = -ENOMEM;
+				break;
+			}
+			fr = v;
+			cap *= 2;
+		}
+		rc = layer_enter(lw, d, &fr[n], plen);
+		n++;
+	}
+	if (rc && n)
+		err_entry(w->e, w->p.s, w->p.len);
+	free(fr);
 	return rc;
 }
 
@@ -319,7 +448,7 @@ int export_layer(struct memfs *upper, enum export_whiteouts style,
 {
 	struct layer_walk lw = { .w = { .out = out, .e = e }, .style = style,
 				 .now = now };
-	int rc = layer_dir(&lw, memfs_root(upper));
+	int rc = layer_tree(&lw, memfs_root(upper));
 
 	link_free(&lw.w.links);
 	pathbuf_release(&lw.w.p);

@@ -322,75 +322,161 @@ static int visit_path(struct walker *w, const struct inspect_slot *s, uint32_t m
 	return rc;
 }
 
-static int walk_dir(struct walker *w, const struct inspect_slot *dirs, uint32_t nd);
+struct cursor {
+	struct memfs_dentry **list;
+	size_t n, pos;
+};
 
-/* One child name: its entries kids[0..m-1]; sub is scratch for m slots. */
-static int visit_child(struct walker *w, const struct inspect_slot *kids, uint32_t m,
-		       struct inspect_slot *sub)
+/*
+ * A path being walked: the merge of its directories' listings (bottom
+ * first, cur[i] the listing of dirs[i]), kids scratch for one child name,
+ * and what to restore when it is done (leave: the dive saw it entered).
+ */
+struct frame {
+	struct cursor *cur;
+	struct inspect_slot *dirs, *kids;
+	uint32_t nd;
+	size_t plen, nblk;
+	bool leave;
+};
+
+struct frames {
+	struct frame *v;
+	size_t n, cap;
+};
+
+/* Pushes a frame for the directories dirs[0..nd-1] (copied). */
+static int frame_push(struct frames *fr, const struct inspect_slot *dirs,
+		      uint32_t nd, size_t plen, size_t nblk, bool leave)
 {
-	size_t saved = w->p.len, nblk = w->nblk;
+	struct frame *f;
+	int rc = 0;
+
+	if (fr->n == fr->cap) {
+		size_t cap = fr->cap ? fr->cap * 2 : 16;
+
+		if (!(f = realloc(fr->v, cap * sizeof(*f))))
+			return -ENOMEM;
+		fr->v = f;
+		fr->cap = cap;
+	}
+	f = &fr->v[fr->n];
+	f->cur = malloc(nd * (sizeof(struct cursor) +
+			      2 * sizeof(struct inspect_slot)));
+	if (!f->cur)
+		return -ENOMEM;
+	f->dirs = (struct inspect_slot *)(f->cur + nd);
+	f->kids = f->dirs + nd;
+	f->nd = nd;
+	f->plen = plen;
+	f->nblk = nblk;
+	f->leave = leave;
+	memcpy(f->dirs, dirs, nd * sizeof(*dirs));
+	for (uint32_t i = 0; !rc && i < nd; i++) {
+		f->cur[i].pos = 0;
+		rc = memfs_readdir(dirs[i].d, &f->cur[i].list, &f->cur[i].n);
+	}
+	if (rc) {
+		free(f->cur);
+		return rc;
+	}
+	fr->n++;
+	return 0;
+}
+
+/* The next child name of f into f->kids; 0 when the listings are done. */
+static uint32_t frame_next(struct frame *f)
+{
+	struct memfs_dentry *min = NULL;
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < f->nd; i++)
+		if (f->cur[i].pos < f->cur[i].n &&
+		    (!min || memfs_name_cmp(f->cur[i].list[f->cur[i].pos], min) < 0))
+			min = f->cur[i].list[f->cur[i].pos];
+	if (!min)
+		return 0;
+	for (uint32_t i = 0; i < f->nd; i++) {
+		if (f->cur[i].pos < f->cur[i].n &&
+		    !memfs_name_cmp(f->cur[i].list[f->cur[i].pos], min)) {
+			f->kids[m].d = f->cur[i].list[f->cur[i].pos++];
+			f->kids[m++].layer = f->dirs[i].layer;
+		}
+	}
+	return m;
+}
+
+/*
+ * One child name: its entries kids[0..m-1]; its directories go to sub
+ * (room for m), *ns of them, to be walked next with the path left on.
+ */
+static int visit_child(struct walker *w, const struct inspect_slot *kids,
+		       uint32_t m, struct inspect_slot *sub, uint32_t *ns)
+{
 	const struct memfs_dentry *d0 = kids[0].d;
-	uint32_t ns = 0;
 	int rc = pathbuf_push(&w->p, d0->name, d0->namelen);
 
+	*ns = 0;
 	if (!rc && !w->dive_only)
 		rc = visit_path(w, kids, m);
 	if (!rc)
 		rc = inspect_dive_enter(w->dive, kids, m, w->p.s, w->p.len);
 	for (uint32_t i = 0; !rc && i < m; i++) {
 		if (!is_wh(kids[i].d) && S_ISDIR(kids[i].d->ino->mode))
-			sub[ns++] = kids[i];
+			sub[(*ns)++] = kids[i];
 		if (blocks(kids[i].d) && kids[i].layer > 0)
 			rc = blk_push(w, kids[i].layer);
 	}
-	if (!rc && ns)
-		rc = walk_dir(w, sub, ns);
-	if (!rc)
-		rc = inspect_dive_leave(w->dive, w->p.s, w->p.len);
-	w->nblk = nblk;
-	pathbuf_pop(&w->p, saved);
 	return rc;
 }
 
-struct cursor {
-	struct memfs_dentry **list;
-	size_t n, pos;
-};
-
-/* The children of a path whose directories (bottom first) are dirs. */
-static int walk_dir(struct walker *w, const struct inspect_slot *dirs, uint32_t nd)
+/* A child done: the dive leaves it, then the walk's state is restored. */
+static int child_done(struct walker *w, size_t plen, size_t nblk)
 {
-	struct cursor *cur = malloc(nd * (sizeof(struct cursor) +
-					  2 * sizeof(struct inspect_slot)));
-	struct inspect_slot *kids = (struct inspect_slot *)(cur + nd), *sub = kids + nd;
-	int rc = 0;
+	int rc = inspect_dive_leave(w->dive, w->p.s, w->p.len);
 
-	if (!cur)
-		return -ENOMEM;
-	for (uint32_t i = 0; !rc && i < nd; i++) {
-		cur[i].pos = 0;
-		rc = memfs_readdir(dirs[i].d, &cur[i].list, &cur[i].n);
-	}
-	while (!rc) {
-		struct memfs_dentry *min = NULL;
-		uint32_t m = 0;
+	w->nblk = nblk;
+	pathbuf_pop(&w->p, plen);
+	return rc;
+}
 
-		for (uint32_t i = 0; i < nd; i++)
-			if (cur[i].pos < cur[i].n &&
-			    (!min || memfs_name_cmp(cur[i].list[cur[i].pos], min) < 0))
-				min = cur[i].list[cur[i].pos];
-		if (!min)
-			break;
-		for (uint32_t i = 0; i < nd; i++) {
-			if (cur[i].pos < cur[i].n &&
-			    !memfs_name_cmp(cur[i].list[cur[i].pos], min)) {
-				kids[m].d = cur[i].list[cur[i].pos++];
-				kids[m++].layer = dirs[i].layer;
-			}
+/*
+ * Every path below the roots (bottom first), depth first with an
+ * explicit stack of merged directories (STYLE.md: no recursion whose
+ * depth the input decides).
+ */
+static int walk_dir(struct walker *w, const struct inspect_slot *roots,
+		    uint32_t n)
+{
+	struct frames fr = { 0 };
+	struct inspect_slot *sub = malloc(n * sizeof(*sub));
+	int rc = sub ? frame_push(&fr, roots, n, w->p.len, w->nblk, false)
+		     : -ENOMEM;
+
+	while (!rc && fr.n) {
+		struct frame *f = &fr.v[fr.n - 1];
+		size_t saved = w->p.len, nblk = w->nblk;
+		uint32_t m = frame_next(f), ns;
+
+		if (!m) {
+			struct frame done = *f;
+
+			free(f->cur);
+			fr.n--;
+			if (done.leave)
+				rc = child_done(w, done.plen, done.nblk);
+			continue;
 		}
-		rc = visit_child(w, kids, m, sub);
+		rc = visit_child(w, f->kids, m, sub, &ns);
+		if (!rc && ns)
+			rc = frame_push(&fr, sub, ns, saved, nblk, true);
+		else if (!rc)
+			rc = child_done(w, saved, nblk);
 	}
-	free(cur);
+	while (fr.n)
+		free(fr.v[--fr.n].cur);
+	free(fr.v);
+	free(sub);
 	return rc;
 }
 

@@ -137,6 +137,7 @@ static const struct vfs_ops ovl_ops = {
 	.link = ovl_op_link,
 	.unlink = ovl_op_unlink,
 	.rmdir = ovl_op_rmdir,
+	.rmtree = ovl_op_rmtree,
 	.rename = ovl_op_rename,
 	.setattr = ovl_op_setattr,
 	.setdata = ovl_op_setdata,

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "base/err.h"
@@ -34,6 +35,15 @@ struct ovl_opts {
 	 */
 	bool keep_dirlinks;
 	struct timespec now;	/* the time stamped on what mutations change */
+	/*
+	 * Limits on what mutations make (overtar(1) LIMITS), so that a script
+	 * can build no tree a layer could not hold; 0: none. Beyond one, the
+	 * op answers -EDQUOT and vfs_fs.limit says which.
+	 */
+	size_t max_depth;	/* components of a path */
+	size_t max_path;	/* bytes of a path */
+	uint64_t max_entries;	/* entries of the upper layer */
+	uint64_t max_added;	/* bytes of content set (setdata, truncate) */
 };
 
 /*

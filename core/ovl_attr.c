@@ -68,7 +68,12 @@ static void kill_caps(struct memfs_inode *ino)
 static int set_size(struct ovl *ovl, struct memfs_inode *ino, uint64_t size)
 {
 	struct memfs_data *d;
-	int rc = memfs_data_truncate(ino->u.data, size, &d);
+	/* holes count: the output writes them out in full */
+	int rc = size > ino->u.data->size
+		 ? ovl_limit_bytes(ovl, size - ino->u.data->size) : 0;
+
+	if (!rc)
+		rc = memfs_data_truncate(ino->u.data, size, &d);
 
 	if (rc)
 		return rc;
@@ -112,6 +117,8 @@ int ovl_op_setdata(struct vfs_fs *fs, struct vfs_node *node,
 	struct memfs_inode *ino;
 	int rc = regular_file(fs, node);
 
+	if (!rc)
+		rc = ovl_limit_bytes(ovl_of(fs), d->size);
 	if (!rc)
 		rc = upper_inode(fs, node, &ino);
 	if (rc)
@@ -177,6 +184,9 @@ int ovl_op_setxattr(struct vfs_fs *fs, struct vfs_node *node, const char *name,
 	if (!rc && !strcmp(name, "security.capability") &&
 	    !valid_caps(value, len))
 		rc = -EINVAL;
+	/* within what the layer reader takes back (memfs_xattr_fits) */
+	if (!rc)
+		rc = memfs_xattr_fits(ovl_top(d), name, len);
 	if (!rc)
 		rc = upper_inode(fs, node, &ino);
 	if (!rc)

@@ -47,26 +47,19 @@ static int copy_inode(struct ovl *ovl, const struct memfs_inode *lower,
 	return 0;
 }
 
-int ovl_copy_up(struct ovl *ovl, struct ovl_dentry *d)
+/* Copies up d, whose parent is upper and valid. */
+static int copy_up_one(struct ovl *ovl, struct ovl_dentry *d)
 {
 	struct memfs_dentry *updir;
 	struct memfs_inode *ino;
 	int rc;
 
-	if (!ovl->layers[ovl->nlayers])
-		return -EROFS;
-	ovl_revalidate(ovl, d);
-	if (!d->n)
-		return -ENOENT;
-	if (ovl_is_upper(ovl, d))
-		return 0;
-	/* The root is always upper; so d has a parent. */
-	rc = ovl_copy_up(ovl, d->parent);
-	if (rc)
-		return rc;
 	ovl_revalidate(ovl, d->parent);
 	updir = d->parent->stack[0].d;
-	rc = copy_inode(ovl, ovl_top(d), &ino);
+	/* a copied-up entry is one of the new layer's */
+	rc = ovl_limit_new(ovl, d->parent, d->namelen, 0, 0);
+	if (!rc)
+		rc = copy_inode(ovl, ovl_top(d), &ino);
 	if (rc)
 		return rc;
 	rc = memfs_link(ovl->layers[ovl->nlayers], updir, d->name, d->namelen,
@@ -77,4 +70,39 @@ int ovl_copy_up(struct ovl *ovl, struct ovl_dentry *d)
 	ovl->gen++;
 	ovl_revalidate(ovl, d);
 	return 0;
+}
+
+/*
+ * The missing ancestors are copied up top down, found by reversing their
+ * parent pointers on the way up (as ovl_revalidate), so the depth of the
+ * tree grows no stack.
+ */
+int ovl_copy_up(struct ovl *ovl, struct ovl_dentry *d)
+{
+	struct ovl_dentry *down = NULL, *x = d;
+	int rc = 0;
+
+	if (!ovl->layers[ovl->nlayers])
+		return -EROFS;
+	ovl_revalidate(ovl, d);
+	if (!d->n)
+		return -ENOENT;
+	/* The root is always upper: the way up ends there at the latest. */
+	while (!ovl_is_upper(ovl, x)) {
+		struct ovl_dentry *up = x->parent;
+
+		x->parent = down;
+		down = x;
+		x = up;
+	}
+	while (down) {
+		struct ovl_dentry *next = down->parent;
+
+		down->parent = x;
+		if (!rc)
+			rc = copy_up_one(ovl, down);
+		x = down;
+		down = next;
+	}
+	return rc;
 }

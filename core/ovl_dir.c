@@ -81,16 +81,22 @@ static void dir_changed(struct ovl *ovl, struct memfs_dentry *updir)
 	ovl->gen++;
 }
 
-/* Removes an upper whiteout at name; returns whether there was one. */
+/*
+ * Removes an upper whiteout at name; returns whether there was one. What
+ * it hid shows until something takes its place: dentries are rebuilt,
+ * even on failure, all of them (all) or the negative ones (a create,
+ * which bumps ovl->neg_gen itself).
+ */
 static bool drop_whiteout(struct ovl *ovl, struct memfs_dentry *updir,
-			  const char *name, size_t len)
+			  const char *name, size_t len, bool all)
 {
 	struct memfs_dentry *w = memfs_lookup(updir, name, len);
 
 	if (!w || !(w->flags & MEMFS_D_WHITEOUT))
 		return false;
 	memfs_unlink(upper_of(ovl), w);
-	ovl->gen++;	/* dentries may cache it: rebuild, even on failure */
+	if (all)
+		ovl->gen++;
 	return true;
 }
 
@@ -136,20 +142,25 @@ int ovl_op_create(struct vfs_fs *fs, struct vfs_node *dirn,
 		ovl_dentry_put(old);
 		return -EEXIST;
 	}
-	rc = updir_of(ovl, dir, &updir);
+	rc = ovl_limit_new(ovl, dir, len, 0, 0);
+	if (!rc)
+		rc = updir_of(ovl, dir, &updir);
 	if (rc)
 		return rc;
 	rc = new_inode(ovl, ovl_top(dir), c, &ino);
 	if (rc)
 		return rc;
-	over_wh = drop_whiteout(ovl, updir, name, len);
+	/* a new name where the merged view had none: only negative
+	 * dentries can be stale now (ovl->neg_gen) */
+	over_wh = drop_whiteout(ovl, updir, name, len, false);
 	if (over_wh && S_ISDIR(c->mode))
 		ino->flags |= MEMFS_I_OPAQUE;
 	rc = memfs_link(upper_of(ovl), updir, name, len, ino, NULL);
 	memfs_inode_put(ino);
+	ovl->neg_gen++;
 	if (rc)
 		return rc;
-	dir_changed(ovl, updir);
+	updir->ino->mtime = ovl->opts.now;
 	if (!out)
 		return 0;
 	return ovl_op_lookup(fs, dirn, name, len, out);
@@ -172,13 +183,15 @@ int ovl_op_link(struct vfs_fs *fs, struct vfs_node *node,
 		ovl_dentry_put(old);
 		return -EEXIST;
 	}
-	rc = ovl_copy_up(ovl, src);
+	rc = ovl_limit_new(ovl, dir, len, 0, 0);
+	if (!rc)
+		rc = ovl_copy_up(ovl, src);
 	if (!rc)
 		rc = updir_of(ovl, dir, &updir);
 	if (rc)
 		return rc;
 	ovl_revalidate(ovl, src);
-	drop_whiteout(ovl, updir, name, len);
+	drop_whiteout(ovl, updir, name, len, true);
 	rc = memfs_link(upper_of(ovl), updir, name, len, ovl_top(src), NULL);
 	if (rc)
 		return rc;
@@ -255,6 +268,30 @@ int ovl_op_rmdir(struct vfs_fs *fs, struct vfs_node *dirn, const char *name,
 	return remove_entry(fs, dirn, name, len, true);
 }
 
+/*
+ * rm -r of a directory in one step: rm empties it entry by entry, copying
+ * every lower parent up for the whiteouts, and then rmdir drops the upper
+ * directory with all it holds and leaves one whiteout (remove_child). That
+ * end state is made at once, in time that does not grow with the tree's
+ * depth times its size.
+ */
+int ovl_op_rmtree(struct vfs_fs *fs, struct vfs_node *dirn, const char *name,
+		  size_t len)
+{
+	struct ovl *ovl = ovl_of(fs);
+	struct ovl_dentry *dir = ovl_d(dirn), *child;
+	int rc = child_of(ovl, dir, name, len, &child);
+
+	if (rc)
+		return rc;
+	if (!S_ISDIR(ovl_top(child)->mode))
+		rc = -ENOTDIR;
+	if (!rc)
+		rc = remove_child(ovl, dir, child);
+	ovl_dentry_put(child);
+	return rc;
+}
+
 static bool same_path(const struct ovl_dentry *a, const struct ovl_dentry *b)
 {
 	for (; a && b; a = a->parent, b = b->parent)
@@ -309,6 +346,11 @@ static int rename_upper(struct ovl *ovl, struct ovl_dentry *odir,
 		rc = updir_of(ovl, ndir, &nup);
 	if (rc)
 		return rc;
+	/* what moves must fit where it goes (a directory: all below it) */
+	ovl_revalidate(ovl, src);
+	rc = ovl_limit_tree(ovl, ndir, nlen, src->stack[0].d);
+	if (rc)
+		return rc;
 	if (tgt) {
 		ovl_revalidate(ovl, tgt);
 		if (ovl_is_upper(ovl, tgt)) {
@@ -318,7 +360,7 @@ static int rename_upper(struct ovl *ovl, struct ovl_dentry *odir,
 	}
 	ovl_revalidate(ovl, src);
 	ino = ovl_top(src);
-	over_wh = drop_whiteout(ovl, nup, nname, nlen);
+	over_wh = drop_whiteout(ovl, nup, nname, nlen, true);
 	opaque = S_ISDIR(ino->mode) &&
 		 (over_wh || lower_positive(ovl, ndir, nname, nlen));
 	rc = memfs_move(upper_of(ovl), src->stack[0].d, nup, nname, nlen);

@@ -125,50 +125,101 @@ static int lower_dirlink(struct ovl *lower, const char *path, char **target,
 	return rc;
 }
 
-/* Rewrites the directories below d in layer fs against the lower view. */
+/* A directory being rewritten: a copy of its listing, the next entry. */
+struct dl_frame {
+	struct memfs_dentry **v;
+	size_t n, i;
+};
+
+/* Pushes a frame with a copy of d's listing (it changes under the walk). */
+static int dl_push(struct dl_frame **st, size_t *n, size_t *cap,
+		   struct memfs_dentry *d)
+{
+	struct memfs_dentry **list;
+	struct dl_frame *f;
+	size_t k;
+	int rc = memfs_readdir(d, &list, &k);
+
+	if (rc || !k)
+		return rc;
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+
+		if (!(f = realloc(*st, c * sizeof(*f))))
+			return -ENOMEM;
+		*st = f;
+		*cap = c;
+	}
+	f = &(*st)[*n];
+	if (!(f->v = malloc(k * sizeof(*f->v))))
+		return -ENOMEM;
+	memcpy(f->v, list, k * sizeof(*f->v));
+	f->n = k;
+	f->i = 0;
+	(*n)++;
+	return 0;
+}
+
+/* One directory c of layer fs: merged into a lower dirlink's target (1). */
+static int rewrite_one(struct memfs *fs, struct ovl *lower,
+		       struct memfs_dentry *c, struct err *e)
+{
+	const struct memfs_inode *meta;
+	char *path = memfs_path(c), *target = NULL;
+	struct memfs_dentry *t;
+	int rc = path ? lower_dirlink(lower, path, &target, &meta) : -ENOMEM;
+
+	if (rc == 1) {
+		rc = layer_mkdirs(fs, target, meta, &t);
+		if (!rc && (c->ino->flags & MEMFS_I_OPAQUE))
+			t->ino->flags |= MEMFS_I_OPAQUE;
+		if (!rc)
+			rc = move_children(fs, c, t);
+		if (!rc)
+			memfs_unlink(fs, c);
+		if (rc)
+			err_set(e, rc, "keep-dirlinks: cannot merge '%s' "
+				"into '%s'", path, target);
+		else
+			rc = 1;
+	}
+	free(target);
+	free(path);
+	return rc;
+}
+
+/*
+ * Rewrites the directories below d in layer fs against the lower view,
+ * depth first with an explicit stack.
+ */
 static int rewrite_dir(struct memfs *fs, struct ovl *lower,
 		       struct memfs_dentry *d, struct err *e)
 {
-	struct memfs_dentry **list, **copy = NULL;
-	size_t n;
-	int rc = memfs_readdir(d, &list, &n);
+	struct dl_frame *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc = dl_push(&st, &n, &cap, d);
 
-	if (!rc && n && !(copy = malloc(n * sizeof(*copy))))
-		rc = -ENOMEM;
-	if (rc || !n)
-		return rc;
-	memcpy(copy, list, n * sizeof(*copy));
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct memfs_dentry *c = copy[i], *t;
-		const struct memfs_inode *meta;
-		char *path, *target = NULL;
+	while (!rc && n) {
+		struct dl_frame *f = &st[n - 1];
+		struct memfs_dentry *c;
 
+		if (f->i == f->n) {
+			free(f->v);
+			n--;
+			continue;
+		}
+		c = f->v[f->i++];
 		if (!c->ino || !S_ISDIR(c->ino->mode))
 			continue;
-		path = memfs_path(c);
-		if (!path) {
-			rc = -ENOMEM;
-			break;
-		}
-		rc = lower_dirlink(lower, path, &target, &meta);
-		if (rc == 1) {
-			rc = layer_mkdirs(fs, target, meta, &t);
-			if (!rc && (c->ino->flags & MEMFS_I_OPAQUE))
-				t->ino->flags |= MEMFS_I_OPAQUE;
-			if (!rc)
-				rc = move_children(fs, c, t);
-			if (!rc)
-				memfs_unlink(fs, c);
-			if (rc)
-				err_set(e, rc, "keep-dirlinks: cannot merge '%s' "
-					"into '%s'", path, target);
-		} else if (!rc) {
-			rc = rewrite_dir(fs, lower, c, e);
-		}
-		free(target);
-		free(path);
+		rc = rewrite_one(fs, lower, c, e);
+		if (!rc)
+			rc = dl_push(&st, &n, &cap, c);
+		else if (rc == 1)
+			rc = 0;
 	}
-	free(copy);
+	while (n)
+		free(st[--n].v);
+	free(st);
 	return rc;
 }
 

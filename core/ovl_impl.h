@@ -26,10 +26,12 @@ struct ovl_dentry {
 	unsigned refs;
 	struct ovl_dentry *parent;	/* holds a reference; NULL: root */
 	uint64_t gen;			/* ovl->gen the stack was built at */
+	uint64_t neg_gen;		/* and ovl->neg_gen */
 	uint32_t n;			/* layers in stack; 0: negative */
 	struct ovl_layer_ref *stack;	/* topmost first; trailing storage */
 	uint16_t namelen;
 	char *name;			/* trailing storage, NUL-terminated */
+	size_t depth, pathlen;		/* of its path: components, bytes */
 };
 
 struct ovl {
@@ -38,7 +40,16 @@ struct ovl {
 	size_t nlayers;
 	struct ovl_opts opts;
 	uint64_t gen;
+	/*
+	 * Bumped where a name is made where none was (create): that can
+	 * only turn negative dentries stale, never a positive one, whose
+	 * layer dentries all stay; so a deep chain of mkdir revalidates
+	 * nothing above it.
+	 */
+	uint64_t neg_gen;
 	struct ovl_dentry *root;
+	uint64_t added;			/* bytes counted against max_added */
+	char limit[128];		/* vfs.limit points here */
 };
 
 static inline struct ovl *ovl_of(struct vfs_fs *fs)
@@ -84,6 +95,12 @@ void ovl_dentry_put(struct ovl_dentry *d);
 void ovl_lookup_stack(struct ovl *ovl, const struct ovl_dentry *parent,
 		      struct ovl_dentry *child);
 
+/* Whether a mutation since d was built may have changed its stack. */
+static inline bool ovl_stale(const struct ovl *ovl, const struct ovl_dentry *d)
+{
+	return d->gen != ovl->gen || (!d->n && d->neg_gen != ovl->neg_gen);
+}
+
 /* Rebuilds d (and its ancestors) when a mutation made it stale. */
 void ovl_revalidate(struct ovl *ovl, struct ovl_dentry *d);
 
@@ -102,6 +119,8 @@ int ovl_op_unlink(struct vfs_fs *fs, struct vfs_node *dir, const char *name,
 		  size_t len);
 int ovl_op_rmdir(struct vfs_fs *fs, struct vfs_node *dir, const char *name,
 		 size_t len);
+int ovl_op_rmtree(struct vfs_fs *fs, struct vfs_node *dir, const char *name,
+		  size_t len);
 int ovl_op_rename(struct vfs_fs *fs, struct vfs_node *odir, const char *oname,
 		  size_t olen, struct vfs_node *ndir, const char *nname,
 		  size_t nlen);
@@ -122,6 +141,22 @@ bool ovl_is_upper(const struct ovl *ovl, const struct ovl_dentry *d);
  * Returns 0, -EROFS without an upper layer, -ENOENT, -ENOMEM.
  */
 int ovl_copy_up(struct ovl *ovl, struct ovl_dentry *d);
+
+/*
+ * The limits of ovl_opts (ovl_limits.c). Each returns 0 or -EDQUOT with
+ * the limit named on ovl->vfs.limit.
+ *
+ * ovl_limit_new: a new name of nlen bytes in dir, and below it a tree
+ * sub_depth components and sub_bytes bytes deep (0 for a leaf).
+ * ovl_limit_tree: the same for an upper directory d moving there: its
+ * height is measured (iteratively).
+ * ovl_limit_bytes: bytes more of content.
+ */
+int ovl_limit_new(struct ovl *ovl, const struct ovl_dentry *dir, size_t nlen,
+		  size_t sub_depth, size_t sub_bytes);
+int ovl_limit_tree(struct ovl *ovl, const struct ovl_dentry *dir, size_t nlen,
+		   struct memfs_dentry *d);
+int ovl_limit_bytes(struct ovl *ovl, uint64_t bytes);
 
 /* Frees ovl but not its read-only layers (a view that borrowed them). */
 void ovl_forget(struct ovl *ovl);

@@ -30,9 +30,14 @@ struct ovl_dentry *ovl_dentry_alloc(struct ovl *ovl, struct ovl_dentry *parent,
 		return NULL;
 	d->refs = 1;
 	d->parent = parent;
+	/* "a/b": a slash between components, none before the first */
+	d->depth = parent ? parent->depth + 1 : 0;
+	d->pathlen = parent ? parent->pathlen + (parent->parent != NULL) + len
+			    : 0;
 	if (parent)
 		parent->refs++;
 	d->gen = ovl->gen;
+	d->neg_gen = ovl->neg_gen;
 	d->n = 0;
 	d->stack = (struct ovl_layer_ref *)((char *)d + off);
 	d->name = (char *)(d->stack + cap);
@@ -77,6 +82,7 @@ void ovl_lookup_stack(struct ovl *ovl, const struct ovl_dentry *parent,
 			break;
 	}
 	child->gen = ovl->gen;
+	child->neg_gen = ovl->neg_gen;
 }
 
 /*
@@ -94,22 +100,48 @@ static void root_stack(struct ovl *ovl, struct ovl_dentry *root)
 		root->n++;
 	}
 	root->gen = ovl->gen;
+	root->neg_gen = ovl->neg_gen;
 }
 
-void ovl_revalidate(struct ovl *ovl, struct ovl_dentry *d)
+/* Rebuilds d alone from its parent, which is valid. */
+static void revalidate_one(struct ovl *ovl, struct ovl_dentry *d)
 {
-	if (d->gen == ovl->gen)
-		return;
 	if (!d->parent) {
 		root_stack(ovl, d);
-		return;
-	}
-	ovl_revalidate(ovl, d->parent);
-	if (d->parent->n && S_ISDIR(ovl_top(d->parent)->mode)) {
+	} else if (d->parent->n && S_ISDIR(ovl_top(d->parent)->mode)) {
 		ovl_lookup_stack(ovl, d->parent, d);
 	} else {
 		d->n = 0;
 		d->gen = ovl->gen;
+		d->neg_gen = ovl->neg_gen;
+	}
+}
+
+/*
+ * The stale ancestors are rebuilt top down. The way up reverses their
+ * parent pointers and the way down puts them back (Schorr-Waite pointer
+ * reversal), so neither a stack nor an allocation grows with the depth.
+ */
+void ovl_revalidate(struct ovl *ovl, struct ovl_dentry *d)
+{
+	struct ovl_dentry *down = NULL, *x = d;
+
+	while (ovl_stale(ovl, x) && x->parent) {
+		struct ovl_dentry *up = x->parent;
+
+		x->parent = down;
+		down = x;
+		x = up;
+	}
+	if (ovl_stale(ovl, x))
+		revalidate_one(ovl, x);		/* the root */
+	while (down) {
+		struct ovl_dentry *next = down->parent;
+
+		down->parent = x;
+		revalidate_one(ovl, down);
+		x = down;
+		down = next;
 	}
 }
 

@@ -119,6 +119,12 @@ struct vfs_ops {
 		      const char *name, size_t len);
 	int (*rmdir)(struct vfs_fs *fs, struct vfs_node *dir,
 		     const char *name, size_t len);
+	/*
+	 * Optional: the directory name and everything below it gone at
+	 * once, the state rm -r ends in; NULL: vfs_remove_tree walks.
+	 */
+	int (*rmtree)(struct vfs_fs *fs, struct vfs_node *dir,
+		      const char *name, size_t len);
 	int (*rename)(struct vfs_fs *fs, struct vfs_node *odir,
 		      const char *oname, size_t olen, struct vfs_node *ndir,
 		      const char *nname, size_t nlen);
@@ -136,6 +142,12 @@ struct vfs_ops {
 /* A filesystem begins with this; implementations embed it first. */
 struct vfs_fs {
 	const struct vfs_ops *ops;
+	/*
+	 * Set by an op that answered -EDQUOT: the limit it would have
+	 * passed, as a phrase for a message ("more than 1000 entries
+	 * (--max-entries)"); owned by the filesystem.
+	 */
+	const char *limit;
 };
 
 enum vfs_walk_flags {
@@ -280,10 +292,12 @@ enum vfs_copy_flags {
 int vfs_copy(struct vfs_fs *fs, struct vfs_node *src, const char *dst,
 	     unsigned flags, uid_t uid, gid_t gid);
 
-/* The names of a directory, copied out. */
+/* The names of a directory, copied out: v[i] points into buf. */
 struct vfs_names {
 	char **v;
 	size_t n, cap;
+	char *buf;		/* the names, each NUL-terminated */
+	size_t blen, bcap;
 };
 
 /*

@@ -14,6 +14,7 @@
 
 #include "layers/memfs.h"
 
+/* Appends name to the one buffer; v[] holds offsets until vfs_list ends. */
 static int names_add(void *ctx, const char *name, size_t len)
 {
 	struct vfs_names *ns = ctx;
@@ -27,17 +28,27 @@ static int names_add(void *ctx, const char *name, size_t len)
 		ns->v = v;
 		ns->cap = cap;
 	}
-	ns->v[ns->n] = strndup(name, len);
-	if (!ns->v[ns->n])
-		return -ENOMEM;
-	ns->n++;
+	if (ns->blen + len + 1 > ns->bcap) {
+		size_t cap = ns->bcap ? ns->bcap : 256;
+		char *b;
+
+		while (cap < ns->blen + len + 1)
+			cap *= 2;
+		if (!(b = realloc(ns->buf, cap)))
+			return -ENOMEM;
+		ns->buf = b;
+		ns->bcap = cap;
+	}
+	ns->v[ns->n++] = (char *)(uintptr_t)ns->blen;
+	memcpy(ns->buf + ns->blen, name, len);
+	ns->buf[ns->blen + len] = '\0';
+	ns->blen += len + 1;
 	return 0;
 }
 
 void vfs_names_free(struct vfs_names *ns)
 {
-	for (size_t i = 0; i < ns->n; i++)
-		free(ns->v[i]);
+	free(ns->buf);
 	free(ns->v);
 	memset(ns, 0, sizeof(*ns));
 }
@@ -49,25 +60,125 @@ int vfs_list(struct vfs_fs *fs, struct vfs_node *dir,
 
 	memset(ns, 0, sizeof(*ns));
 	rc = fs->ops->readdir(fs, dir, names_add, ns);
-	if (rc)
+	if (rc) {
 		vfs_names_free(ns);
-	return rc;
+		return rc;
+	}
+	for (size_t i = 0; i < ns->n; i++)
+		ns->v[i] = ns->buf + (size_t)(uintptr_t)ns->v[i];
+	return 0;
 }
 
-static int remove_at(struct vfs_fs *fs, struct vfs_node *dir,
-		     const char *name);
-
-/* rm -r of everything in the directory dir. */
-static int remove_children(struct vfs_fs *fs, struct vfs_node *dir)
-{
+/*
+ * A directory a tree walk stands in: its names, the next one, and where
+ * it hangs (parent and name; parent NULL for the walk's own top).
+ */
+struct tree_frame {
+	struct vfs_node *parent, *node;	/* node holds a reference */
+	const char *name;	/* in the parent frame's names, or the caller's */
 	struct vfs_names ns;
-	int rc = vfs_list(fs, dir, &ns);
+	size_t pos;
+	struct vfs_node *dst;	/* copies: the new directory (a reference) */
+	struct vfs_attr a;	/* moves: src's attributes before it empties */
+};
 
-	if (rc)
+/* The frames from the top of a walk down: an explicit stack (STYLE.md). */
+struct tree_stack {
+	struct tree_frame *v;
+	size_t n, cap;
+};
+
+/*
+ * Pushes a frame for node (taking over the reference) and lists it.
+ * On failure puts node. 0 or a negative errno.
+ */
+static int tree_push(struct vfs_fs *fs, struct tree_stack *st,
+		     struct vfs_node *parent, const char *name,
+		     struct vfs_node *node)
+{
+	struct tree_frame *f;
+	int rc = 0;
+
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 16;
+
+		if (!(f = realloc(st->v, cap * sizeof(*f))))
+			rc = -ENOMEM;
+		else {
+			st->v = f;
+			st->cap = cap;
+		}
+	}
+	if (!rc) {
+		f = &st->v[st->n];
+		memset(f, 0, sizeof(*f));
+		rc = vfs_list(fs, node, &f->ns);
+	}
+	if (rc) {
+		vfs_put(fs, node);
 		return rc;
-	for (size_t i = 0; !rc && i < ns.n; i++)
-		rc = remove_at(fs, dir, ns.v[i]);
-	vfs_names_free(&ns);
+	}
+	f->parent = parent;
+	f->name = name;
+	f->node = node;
+	st->n++;
+	return 0;
+}
+
+static void tree_pop(struct vfs_fs *fs, struct tree_stack *st)
+{
+	struct tree_frame *f = &st->v[--st->n];
+
+	vfs_names_free(&f->ns);
+	vfs_put(fs, f->node);
+	vfs_put(fs, f->dst);
+}
+
+static void tree_release(struct vfs_fs *fs, struct tree_stack *st)
+{
+	while (st->n)
+		tree_pop(fs, st);
+	free(st->v);
+}
+
+/*
+ * rm -r of everything in dir (a new reference, taken over), and of dir
+ * itself as name in parent unless parent is NULL: children first, each
+ * directory removed once emptied.
+ */
+static int remove_below(struct vfs_fs *fs, struct vfs_node *parent,
+			const char *name, struct vfs_node *dir)
+{
+	struct tree_stack st = { 0 };
+	int rc = tree_push(fs, &st, parent, name, dir);
+
+	while (!rc && st.n) {
+		struct tree_frame *f = &st.v[st.n - 1];
+		struct vfs_node *n = NULL;
+		struct vfs_attr a;
+		const char *c;
+
+		if (f->pos == f->ns.n) {
+			if (f->parent)
+				rc = fs->ops->rmdir(fs, f->parent, f->name,
+						    strlen(f->name));
+			tree_pop(fs, &st);
+			continue;
+		}
+		c = f->ns.v[f->pos++];
+		rc = fs->ops->lookup(fs, f->node, c, strlen(c), &n);
+		if (!rc)
+			rc = fs->ops->getattr(fs, n, &a);
+		if (!rc && S_ISDIR(a.mode)) {
+			rc = tree_push(fs, &st, f->node, c, n);
+			continue;
+		}
+		if (!rc)
+			rc = fs->ops->unlink(fs, f->node, c, strlen(c));
+		if (n)
+			vfs_put(fs, n);
+	}
+	tree_release(fs, &st);
 	return rc;
 }
 
@@ -81,13 +192,14 @@ static int remove_at(struct vfs_fs *fs, struct vfs_node *dir, const char *name)
 	if (rc)
 		return rc;
 	rc = fs->ops->getattr(fs, n, &a);
-	if (!rc && S_ISDIR(a.mode)) {
-		rc = remove_children(fs, n);
-		if (!rc)
-			rc = fs->ops->rmdir(fs, dir, name, strlen(name));
-	} else if (!rc) {
-		rc = fs->ops->unlink(fs, dir, name, strlen(name));
+	if (!rc && S_ISDIR(a.mode) && fs->ops->rmtree) {
+		vfs_put(fs, n);
+		return fs->ops->rmtree(fs, dir, name, strlen(name));
 	}
+	if (!rc && S_ISDIR(a.mode))
+		return remove_below(fs, dir, name, n);
+	if (!rc)
+		rc = fs->ops->unlink(fs, dir, name, strlen(name));
 	vfs_put(fs, n);
 	return rc;
 }
@@ -104,7 +216,8 @@ int vfs_remove_tree(struct vfs_fs *fs, const char *path)
 		/* "link/" to a directory: rm's fts stats through the link
 		 * and empties the directory, then rmdir("link/") answers
 		 * ENOTDIR (rmdir(2) does not follow the last component). */
-		rc = w.node && w.parent ? remove_children(fs, w.node) : 0;
+		rc = w.node && w.parent ?
+		     remove_below(fs, NULL, NULL, vfs_get(fs, w.node)) : 0;
 		vfs_walk_release(fs, &w);
 		return rc ? rc : -ENOTDIR;
 	}
@@ -163,41 +276,6 @@ static int copied_add(struct copy *cp, uint64_t ino, struct vfs_node *copy)
 	return 0;
 }
 
-static int copy_at(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
-		   const char *name);
-
-/* Content and children of one new copy. */
-static int copy_body(struct copy *cp, struct vfs_node *src,
-		     const struct vfs_attr *a, struct vfs_node *dst)
-{
-	struct vfs_fs *fs = cp->fs;
-	struct memfs_data *d;
-	struct vfs_names ns;
-	int rc = 0;
-
-	if (S_ISREG(a->mode)) {
-		rc = fs->ops->data(fs, src, &d);
-		if (!rc) {
-			rc = vfs_setdata(fs, dst, d);
-			memfs_data_put(d);
-		}
-	}
-	if (!rc && S_ISDIR(a->mode) && !(rc = vfs_list(fs, src, &ns))) {
-		for (size_t i = 0; !rc && i < ns.n; i++) {
-			struct vfs_node *c;
-
-			rc = fs->ops->lookup(fs, src, ns.v[i], strlen(ns.v[i]),
-					     &c);
-			if (!rc) {
-				rc = copy_at(cp, c, dst, ns.v[i]);
-				vfs_put(fs, c);
-			}
-		}
-		vfs_names_free(&ns);
-	}
-	return rc;
-}
-
 int vfs_copy_attrs(struct vfs_fs *fs, struct vfs_node *src,
 		   struct vfs_node *dst, unsigned flags)
 {
@@ -250,16 +328,21 @@ int vfs_copy_attrs(struct vfs_fs *fs, struct vfs_node *src,
 	return rc;
 }
 
-/* cp of src to the new name in dir. */
-static int copy_at(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
-		   const char *name)
+/*
+ * cp of src to the new name in dir, one entry: a directory is returned in
+ * *sub (a reference), its entries and attributes still to come.
+ */
+static int copy_one(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
+		    const char *name, struct vfs_node **sub)
 {
 	struct vfs_fs *fs = cp->fs;
 	struct vfs_create c = { .uid = cp->uid, .gid = cp->gid };
 	struct vfs_node *dst = NULL, *first;
+	struct memfs_data *d;
 	struct vfs_attr a;
 	int rc = fs->ops->getattr(fs, src, &a);
 
+	*sub = NULL;
 	if (rc)
 		return rc;
 	if ((cp->flags & VFS_COPY_LINKS) && !S_ISDIR(a.mode) && a.nlink > 1 &&
@@ -282,14 +365,67 @@ static int copy_at(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
 		rc = fs->ops->readlink(fs, src, &c.target, &c.target_len);
 	if (!rc)
 		rc = fs->ops->create(fs, dir, name, strlen(name), &c, &dst);
-	if (!rc)
-		rc = copy_body(cp, src, &a, dst);
+	if (!rc && S_ISDIR(a.mode)) {
+		*sub = dst;
+		return 0;
+	}
+	if (!rc && S_ISREG(a.mode) && !(rc = fs->ops->data(fs, src, &d))) {
+		rc = vfs_setdata(fs, dst, d);
+		memfs_data_put(d);
+	}
 	if (!rc)
 		rc = vfs_copy_attrs(fs, src, dst, cp->flags);
-	if (!rc && (cp->flags & VFS_COPY_LINKS) && !S_ISDIR(a.mode) &&
-	    a.nlink > 1)
+	if (!rc && (cp->flags & VFS_COPY_LINKS) && a.nlink > 1)
 		rc = copied_add(cp, a.ino, dst);
 	vfs_put(fs, dst);
+	return rc;
+}
+
+/*
+ * cp of the tree at src to the new name in dir: depth first with an
+ * explicit stack; a directory takes its attributes once its entries are
+ * in, as cp does.
+ */
+static int copy_at(struct copy *cp, struct vfs_node *src, struct vfs_node *dir,
+		   const char *name)
+{
+	struct vfs_fs *fs = cp->fs;
+	struct tree_stack st = { 0 };
+	struct vfs_node *sub;
+	int rc = copy_one(cp, src, dir, name, &sub);
+
+	if (!rc && sub && !(rc = tree_push(fs, &st, NULL, NULL,
+					   vfs_get(fs, src))))
+		st.v[0].dst = sub;
+	else if (sub)
+		vfs_put(fs, sub);
+	while (!rc && st.n) {
+		struct tree_frame *f = &st.v[st.n - 1];
+		struct vfs_node *c;
+		const char *nm;
+
+		if (f->pos == f->ns.n) {
+			rc = vfs_copy_attrs(fs, f->node, f->dst, cp->flags);
+			tree_pop(fs, &st);
+			continue;
+		}
+		nm = f->ns.v[f->pos++];
+		c = sub = NULL;
+		rc = fs->ops->lookup(fs, f->node, nm, strlen(nm), &c);
+		if (!rc)
+			rc = copy_one(cp, c, f->dst, nm, &sub);
+		if (!rc && sub) {
+			/* the frame takes c over (tree_push puts it on failure) */
+			if (!(rc = tree_push(fs, &st, NULL, NULL, c)))
+				st.v[st.n - 1].dst = sub;
+			else
+				vfs_put(fs, sub);
+			continue;
+		}
+		if (c)
+			vfs_put(fs, c);
+	}
+	tree_release(fs, &st);
 	return rc;
 }
 
@@ -328,46 +464,80 @@ int vfs_copy(struct vfs_fs *fs, struct vfs_node *src, const char *dst,
  * emptied src goes. Renamed lower files are copied up one by one, so hard
  * links among them break, where a copy (vfs_copy) would keep them.
  */
-static int move_entries(struct vfs_fs *fs, struct vfs_node *odir,
-			const char *oname, struct vfs_node *src,
-			struct vfs_node *ndir, const char *nname)
+/*
+ * Starts moving src (a reference, taken over), oname in odir, to the new
+ * directory nname in ndir: src's attributes first (cp stats first), the
+ * new directory, src's names. Pushes the frame.
+ */
+static int move_push(struct vfs_fs *fs, struct tree_stack *st,
+		     struct vfs_node *odir, const char *oname,
+		     struct vfs_node *src, struct vfs_node *ndir,
+		     const char *nname)
 {
 	struct vfs_create c = { .mode = S_IFDIR | 0700 };
-	struct vfs_setattr sa = { .mask = VFS_SET_MTIME };
-	struct vfs_node *dst = NULL, *child;
-	struct vfs_names ns;
+	struct vfs_node *dst = NULL;
 	struct vfs_attr a;
-	/* The times are src's before its entries left (cp stats first). */
 	int rc = fs->ops->getattr(fs, src, &a);
 
 	if (!rc)
 		rc = fs->ops->create(fs, ndir, nname, strlen(nname), &c, &dst);
-	if (!rc)
-		rc = vfs_list(fs, src, &ns);
-	if (rc)
-		goto out;
-	for (size_t i = 0; !rc && i < ns.n; i++) {
-		size_t len = strlen(ns.v[i]);
+	if (rc) {
+		vfs_put(fs, src);
+		return rc;
+	}
+	rc = tree_push(fs, st, odir, oname, src);
+	if (rc) {
+		vfs_put(fs, dst);
+		return rc;
+	}
+	st->v[st->n - 1].dst = dst;
+	st->v[st->n - 1].a = a;
+	return 0;
+}
 
-		rc = fs->ops->rename(fs, src, ns.v[i], len, dst, ns.v[i], len);
+/* The end of one directory's move: attributes, then the emptied src goes. */
+static int move_finish(struct vfs_fs *fs, struct tree_frame *f)
+{
+	struct vfs_setattr sa = { .mask = VFS_SET_MTIME, .mtime = f->a.mtime };
+	int rc = vfs_copy_attrs(fs, f->node, f->dst, VFS_COPY_ALL);
+
+	if (!rc)
+		rc = vfs_setattr(fs, f->dst, &sa);
+	if (!rc)
+		rc = fs->ops->rmdir(fs, f->parent, f->name, strlen(f->name));
+	return rc;
+}
+
+/* The move, depth first with an explicit stack. */
+static int move_entries(struct vfs_fs *fs, struct vfs_node *odir,
+			const char *oname, struct vfs_node *src,
+			struct vfs_node *ndir, const char *nname)
+{
+	struct tree_stack st = { 0 };
+	int rc = move_push(fs, &st, odir, oname, vfs_get(fs, src), ndir,
+			   nname);
+
+	while (!rc && st.n) {
+		struct tree_frame *f = &st.v[st.n - 1];
+		struct vfs_node *child;
+		const char *nm;
+		size_t len;
+
+		if (f->pos == f->ns.n) {
+			rc = move_finish(fs, f);
+			tree_pop(fs, &st);
+			continue;
+		}
+		nm = f->ns.v[f->pos++];
+		len = strlen(nm);
+		rc = fs->ops->rename(fs, f->node, nm, len, f->dst, nm, len);
 		if (rc != -EXDEV)
 			continue;
-		rc = fs->ops->lookup(fs, src, ns.v[i], len, &child);
-		if (!rc) {
-			rc = move_entries(fs, src, ns.v[i], child, dst, ns.v[i]);
-			vfs_put(fs, child);
-		}
+		rc = fs->ops->lookup(fs, f->node, nm, len, &child);
+		if (!rc)
+			rc = move_push(fs, &st, f->node, nm, child, f->dst, nm);
 	}
-	vfs_names_free(&ns);
-	sa.mtime = a.mtime;
-	if (!rc)
-		rc = vfs_copy_attrs(fs, src, dst, VFS_COPY_ALL);
-	if (!rc)
-		rc = vfs_setattr(fs, dst, &sa);
-	if (!rc)
-		rc = fs->ops->rmdir(fs, odir, oname, strlen(oname));
-out:
-	vfs_put(fs, dst);
+	tree_release(fs, &st);
 	return rc;
 }
 

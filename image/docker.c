@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/input.h"
 #include "base/io.h"
 #include "image/image_impl.h"
 #include "layers/memfs.h"
@@ -32,13 +33,14 @@ struct member {
 	char *name;
 	char *link;		/* a symlink's target, else NULL */
 	uint64_t off, size;
+	size_t seq;		/* its place in the archive */
 };
 
 struct archive_scan {
 	int fd;
 	unsigned char buf[1 << 16];
 	struct member *m;
-	size_t n;
+	size_t n, cap;
 };
 
 static la_ssize_t scan_read(struct archive *a, void *cd, const void **buf)
@@ -73,13 +75,18 @@ static const char *clean(const char *name)
 static int scan_add(struct archive_scan *s, struct archive *a,
 		    struct archive_entry *ae)
 {
-	struct member *m = realloc(s->m, (s->n + 1) * sizeof(*m));
 	const char *link = archive_entry_symlink(ae);
+	struct member *m = s->m;
 
-	if (!m)
-		return -ENOMEM;
-	s->m = m;
-	m += s->n;
+	if (s->n == s->cap) {	/* doubling: 200,000 members copy no more */
+		size_t cap = s->cap ? 2 * s->cap : 64;
+
+		if (!(m = realloc(s->m, cap * sizeof(*m))))
+			return -ENOMEM;
+		s->m = m;
+		s->cap = cap;
+	}
+	m = s->m + s->n;
 	m->name = strdup(clean(archive_entry_pathname(ae)));
 	m->link = link ? strdup(link) : NULL;
 	m->off = (uint64_t)archive_filter_bytes(a, 0);
@@ -123,6 +130,45 @@ out:
 	return rc;
 }
 
+/* By name, then by place: the first of a name comes first. */
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Indexes the members once, sorted by name (issue 14: a lookup per layer
+ * through 200,000 members was quadratic), so that each lookup is a
+ * binary search.
+ */
+static void index_members(struct archive_scan *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		s->m[i].seq = i;
+	if (s->n)
+		qsort(s->m, s->n, sizeof(*s->m), member_cmp);
+}
+
+/* The first member called name, as a scan in archive order finds it. */
+static const struct member *lookup(const struct archive_scan *s,
+				   const char *name)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(s->m[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n && !strcmp(s->m[lo].name, name) ? &s->m[lo] : NULL;
+}
+
 /*
  * The member name refers to, through at most 8 symlinks: 0 and *out (NULL
  * when there is none), or -ENOMEM. Each name a link leads to is built in
@@ -140,9 +186,7 @@ static int find(const struct archive_scan *s, const char *name,
 		const struct member *m = NULL;
 
 		name = clean(name);
-		for (size_t i = 0; i < s->n && !m; i++)
-			if (!strcmp(s->m[i].name, name))
-				m = &s->m[i];
+		m = lookup(s, name);
 		if (!m || !m->link) {
 			*out = m;
 			break;
@@ -211,7 +255,7 @@ static int member_json(struct archive_scan *s, const char *name,
 		return rc;
 	if (digest)
 		image_sha256(buf, m->size, *digest);
-	rc = image_json_parse(buf, m->size, out, e);
+	rc = image_json_doc(name, buf, m->size, out, e);
 	free(buf);
 	return rc;
 }
@@ -286,6 +330,26 @@ static const char *member_type(int fd, const struct member *m)
 	return image_layer_media_type(SINK_NONE);
 }
 
+/*
+ * The manifest's layer count against the config's diff_ids, before a
+ * layer is looked up: a manifest naming 200,000 layers over a config of
+ * one is refused at once.
+ */
+static int layer_count(const struct image *img, const json_t *ls,
+		       struct err *e)
+{
+	const json_t *ids = json_object_get(json_object_get(img->config,
+							    "rootfs"),
+					    "diff_ids");
+
+	if (json_is_array(ids) && json_is_array(ls) &&
+	    json_array_size(ids) != json_array_size(ls))
+		return err_set(e, -EINVAL, "config has %zu rootfs.diff_ids for "
+			       "%zu layers", json_array_size(ids),
+			       json_array_size(ls));
+	return 0;
+}
+
 static int read_layers(struct image *img, struct archive_scan *s,
 		       const char *file, const json_t *ls, struct err *e)
 {
@@ -326,6 +390,7 @@ int image_docker_open(struct image *img, const char *file, const char *ref,
 		      struct err *e)
 {
 	struct archive_scan *s = calloc(1, sizeof(*s));
+	struct stat st;
 	json_t *list = NULL;
 	const json_t *ent = NULL;
 	const char *cname;
@@ -335,12 +400,17 @@ int image_docker_open(struct image *img, const char *file, const char *ref,
 
 	if (!s)
 		return -ENOMEM;
-	s->fd = open(file, O_RDONLY | O_CLOEXEC);
+	s->fd = input_open_regular(file, &st);	/* a fifo never blocks */
 	if (s->fd < 0) {
-		rc = err_set(e, -errno, "cannot open: %s", strerror(errno));
+		rc = s->fd == -EINVAL ? err_set(e, -EINVAL, "not a regular "
+						"file")
+		     : err_set(e, s->fd, "cannot open: %s", strerror(-s->fd));
+		s->fd = -1;
 		goto out;
 	}
 	rc = scan(s, e);
+	if (!rc)
+		index_members(s);
 	if (!rc)
 		rc = member_json(s, "manifest.json", &list, NULL, e);
 	if (!rc)
@@ -362,6 +432,8 @@ int image_docker_open(struct image *img, const char *file, const char *ref,
 	}
 	if (!rc && !json_is_object(img->config))
 		rc = err_set(e, -EINVAL, "config is not a JSON object");
+	if (!rc)
+		rc = layer_count(img, json_object_get(ent, "Layers"), e);
 	if (!rc)
 		rc = read_layers(img, s, file, json_object_get(ent, "Layers"),
 				 e);
@@ -417,10 +489,13 @@ static int put_member(struct tarout *t, const struct image_writer *w,
 	if (mem) {
 		src = memfs_src_mem(mem, (size_t)len);
 	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+
+		fd = input_open_regular(path, &st);
 		if (fd < 0)
-			return err_set(e, -errno, "cannot open '%s': %s", path,
-				       strerror(errno));
+			return err_set(e, fd, "cannot open '%s': %s", path,
+				       fd == -EINVAL ? "not a regular file"
+				       : strerror(-fd));
 		src = memfs_src_fd(fd, off + len);
 	}
 	d = src ? memfs_data_new(len, 1) : NULL;

@@ -3,6 +3,7 @@
  * dispatching to the formats, and the small helpers they share (digests,
  * whole-file reads and atomic writes, JSON in and out).
  */
+#include "base/input.h"
 #include "image/image.h"
 
 #include <errno.h>
@@ -109,6 +110,33 @@ void image_sha256(const void *p, size_t len, unsigned char out[32])
 	sha256_digest(&c, SHA256_DIGEST_SIZE, out);
 }
 
+bool image_blob_ok(const char *path, const unsigned char want[32])
+{
+	struct sha256_ctx c;
+	unsigned char got[32], buf[65536];
+	struct stat st;
+	ssize_t n;
+	/* lstat first: a symlink in a layout is never a blob of ours */
+	int fd = lstat(path, &st) || !S_ISREG(st.st_mode) ? -1
+		 : input_open_regular(path, &st);
+
+	if (fd < 0)
+		return false;
+	sha256_init(&c);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		sha256_update(&c, (size_t)n, buf);
+	}
+	close(fd);
+	if (n < 0)
+		return false;
+	sha256_digest(&c, SHA256_DIGEST_SIZE, got);
+	return !memcmp(got, want, 32);
+}
+
 char *image_digest_str(const unsigned char d[32], char buf[72])
 {
 	static const char hex[] = "0123456789abcdef";
@@ -184,28 +212,38 @@ int image_write_file(const char *path, const void *buf, size_t len,
 	return sink_commit(s, e);
 }
 
-int image_json_parse(const char *buf, size_t len, json_t **out,
-		     struct err *e)
+int image_json_doc(const char *what, const char *buf, size_t len,
+		   json_t **out, struct err *e)
 {
 	json_error_t je;
 
 	*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!*out && what)
+		return err_set(e, -EINVAL, "'%s': malformed JSON: %s (line %d)",
+			       what, je.text, je.line);
 	if (!*out)
 		return err_set(e, -EINVAL, "malformed JSON: %s (line %d)",
 			       je.text, je.line);
 	return 0;
 }
 
+int image_json_parse(const char *buf, size_t len, json_t **out,
+		     struct err *e)
+{
+	return image_json_doc(NULL, buf, len, out, e);
+}
+
 int image_json_load(const char *path, json_t **out, struct err *e)
 {
 	char *buf;
 	size_t len;
-	int rc = io_read_file(path, IMAGE_JSON_MAX, &buf, &len);
+	int rc = input_read_regular(path, IMAGE_JSON_MAX, &buf, &len);
 
 	if (rc)
 		return err_set(e, rc, "cannot read '%s': %s", path,
-			       strerror(-rc));
-	rc = image_json_parse(buf, len, out, e);
+			       rc == -EINVAL ? "not a regular file"
+			       : strerror(-rc));
+	rc = image_json_doc(path, buf, len, out, e);
 	free(buf);
 	return rc;
 }
@@ -337,6 +375,9 @@ int image_writer_open(const char *spec, const struct image_out_opts *o,
 		goto fail;
 	w->o = *o;
 	rc = spec_parse(spec, &w->fmt, &w->path, &w->tag, e);
+	/* before anything is made: a name no client could use */
+	if (!rc && w->tag)
+		rc = image_ref_check(w->fmt->kind, w->tag, e);
 	if (!rc)
 		rc = w->fmt->writer_open(w, e);
 	if (rc)

@@ -145,6 +145,12 @@ void image_writer_abort(struct image_writer *w);
 
 /* The SHA-256 of len bytes at p. */
 void image_sha256(const void *p, size_t len, unsigned char out[32]);
+/*
+ * Whether path is a regular file (not a symlink) whose content has the
+ * sha256 want: a blob an output layout already holds is kept only then
+ * (never trust what the output holds). Reads the whole file.
+ */
+bool image_blob_ok(const char *path, const unsigned char want[32]);
 /* "sha256:" and 64 lowercase hex digits, NUL-terminated, into buf[72]. */
 char *image_digest_str(const unsigned char d[32], char buf[72]);
 /*

@@ -46,6 +46,13 @@ int image_writer_made(struct image_writer *w, const char *path);
 
 /* Reads a JSON document of at most IMAGE_JSON_MAX bytes from path. */
 int image_json_load(const char *path, json_t **out, struct err *e);
+/*
+ * Parses len bytes of JSON, the document what names ("index.json", a
+ * blob's digest, a member; NULL: none) for the message. -EINVAL with e
+ * set when malformed.
+ */
+int image_json_doc(const char *what, const char *buf, size_t len,
+		   json_t **out, struct err *e);
 /* Parses len bytes of JSON. -EINVAL with e set when malformed. */
 int image_json_parse(const char *buf, size_t len, json_t **out,
 		     struct err *e);
@@ -64,6 +71,13 @@ int image_oci_writer_open(struct image_writer *w, struct err *e);
 int image_oci_commit(struct image_writer *w, struct err *e);
 int image_docker_writer_open(struct image_writer *w, struct err *e);
 int image_docker_commit(struct image_writer *w, struct err *e);
+
+/*
+ * Whether ref may name an image written as kind: an OCI ref.name, or a
+ * docker RepoTag by the distribution reference grammar (image/ref.c).
+ * 0, or -EINVAL with e saying which rule it breaks.
+ */
+int image_ref_check(enum image_kind kind, const char *ref, struct err *e);
 
 /* This machine's architecture as GOARCH names it (config.md). */
 const char *image_goarch(void);

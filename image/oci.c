@@ -18,9 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/input.h"
 #include "base/io.h"
 #include "image/image_impl.h"
 #include "layers/memfs.h"
@@ -80,7 +82,7 @@ static int blob_json(const char *dir, const json_t *desc, json_t **out,
 	path = blob_path(dir, want);
 	if (!path)
 		return -ENOMEM;
-	rc = io_read_file(path, IMAGE_JSON_MAX, &buf, &len);
+	rc = input_read_regular(path, IMAGE_JSON_MAX, &buf, &len);
 	if (rc)
 		err_set(e, rc, "blob %s: %s", image_digest_str(want, ds),
 			strerror(-rc));
@@ -95,7 +97,8 @@ static int blob_json(const char *dir, const json_t *desc, json_t **out,
 				     image_digest_str(want, ds));
 	}
 	if (!rc)
-		rc = image_json_parse(buf, len, out, e);
+		rc = image_json_doc(image_digest_str(want, ds), buf, len, out,
+				    e);
 	free(buf);
 	free(path);
 	return rc;
@@ -176,6 +179,28 @@ static const char *known_layer_type(const char *mt)
 	return NULL;
 }
 
+/* Layer i's blob is a regular file of its descriptor's size. */
+static int blob_size_ok(const struct image_layer *l, size_t i, struct err *e)
+{
+	struct stat st;
+	char ds[72];
+
+	if (lstat(l->path, &st))
+		return err_set(e, -errno, "layer %zu: blob %s: %s", i + 1,
+			       image_digest_str(l->digest, ds),
+			       strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return err_set(e, -EINVAL, "layer %zu: blob %s: not a regular "
+			       "file", i + 1, image_digest_str(l->digest, ds));
+	if ((uint64_t)st.st_size != l->len)
+		return err_set(e, -EBADMSG, "layer %zu: blob %s: size %llu, "
+			       "descriptor says %llu", i + 1,
+			       image_digest_str(l->digest, ds),
+			       (unsigned long long)st.st_size,
+			       (unsigned long long)l->len);
+	return 0;
+}
+
 static int read_layers(struct image *img, const json_t *manifest,
 		       struct err *e)
 {
@@ -208,6 +233,12 @@ static int read_layers(struct image *img, const json_t *manifest,
 		l->name = malloc(n);
 		if (!l->path || !l->name)
 			return -ENOMEM;
+		/* the size before anything is read or copied by it (the
+		 * digest is checked as tarin reads the blob, before any
+		 * output is committed) */
+		rc = blob_size_ok(l, i, e);
+		if (rc)
+			return rc;
 		snprintf(l->name, n, "%s layer %zu", img->spec, i + 1);
 	}
 	return 0;
@@ -281,6 +312,21 @@ static int mkdir_made(struct image_writer *w, const char *path,
 		       strerror(errno == EEXIST ? ENOTDIR : errno));
 }
 
+/*
+ * blobs/ and blobs/sha256 must be real directories: a symlink would lead
+ * every blob written out of the layout (never trust what the output
+ * holds). 0 or -ENOTDIR with e set.
+ */
+static int real_dir(const char *path, struct err *e)
+{
+	struct stat st;
+
+	if (!lstat(path, &st) && S_ISDIR(st.st_mode))
+		return 0;
+	return err_set(e, -ENOTDIR, "'%s' is not a directory (a symlink?): "
+		       "refused", path);
+}
+
 /* An OCI layout, or an empty directory, may be written to. */
 static bool writable_dir(const char *path)
 {
@@ -321,7 +367,11 @@ int image_oci_writer_open(struct image_writer *w, struct err *e)
 	if (!rc)
 		rc = mkdir_made(w, blobs, e);
 	if (!rc)
+		rc = real_dir(blobs, e);
+	if (!rc)
 		rc = mkdir_made(w, sha, e);
+	if (!rc)
+		rc = real_dir(sha, e);
 	if (!rc)
 		rc = sink_open(tmp, &so, &w->layer, e);
 out:
@@ -343,9 +393,12 @@ static int put_blob(struct image_writer *w, const char *mt, const char *buf,
 	path = blob_path(w->path, d);
 	if (!path)
 		return -ENOMEM;
-	if (access(path, F_OK)) {
+	/* one there with other content (or a symlink) is written anew */
+	if (!image_blob_ok(path, d)) {
+		bool had = !access(path, F_OK);
+
 		rc = image_write_file(path, buf, len, e);
-		if (!rc)
+		if (!rc && !had)
 			rc = image_writer_made(w, path);
 	}
 	free(path);
@@ -360,13 +413,15 @@ static int put_blob(struct image_writer *w, const char *mt, const char *buf,
 static int copy_into(struct sink *s, const char *path, uint64_t off,
 		     uint64_t len, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = input_open_regular(path, &st);	/* a fifo never blocks */
 	struct memfs_src *src;
 	int rc;
 
 	if (fd < 0)
-		return err_set(e, -errno, "cannot open '%s': %s", path,
-			       strerror(errno));
+		return err_set(e, fd, "cannot open '%s': %s", path,
+			       fd == -EINVAL ? "not a regular file"
+			       : strerror(-fd));
 	src = memfs_src_fd(fd, off + len);
 	if (!src)
 		return -ENOMEM;
@@ -397,7 +452,8 @@ static int put_base_layer(struct image_writer *w, const struct image_layer *l,
 	if (l->has_digest) {
 		memcpy(d, l->digest, 32);
 		path = blob_path(w->path, d);
-		if (!path || !access(path, F_OK)) {
+		/* kept only when its content is the digest: else copied */
+		if (!path || image_blob_ok(path, d)) {
 			free(path);
 			free(tmp);
 			return path ? 0 : -ENOMEM;
@@ -460,6 +516,44 @@ static int layer_descs(struct image_writer *w, const struct sink_sums *new,
 		return -ENOMEM;
 	memcpy(ids[(*n)++], new->in_sha256, 32);
 	return 0;
+}
+
+/*
+ * An exclusive flock(2) on "index.json.lock" beside index.json, held for
+ * the read-modify-rename of the index so that concurrent writers to one
+ * layout each add their tag (as containers/image's users expect of a
+ * layout). The file stays: removing it would race with the next writer.
+ * Returns the fd (close to unlock) or a negative errno with e set.
+ */
+static int lock_index(struct image_writer *w, struct err *e)
+{
+	char *path = path_join(w->path, "index.json.lock");
+	int fd, rc = 0;
+
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd >= 0) {
+		/* removed on abort only with a layout this run made: in an
+		 * old one, another writer may be waiting on it */
+		for (size_t i = 0; i < w->nmade; i++)
+			if (!strcmp(w->made[i], w->path))
+				rc = image_writer_made(w, path);
+	} else if (errno == EEXIST) {
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd < 0)
+		rc = err_set(e, -errno, "cannot open '%s': %s", path,
+			     strerror(errno));
+	while (!rc && flock(fd, LOCK_EX))
+		if (errno != EINTR)
+			rc = err_set(e, -errno, "cannot lock '%s': %s", path,
+				     strerror(errno));
+	free(path);
+	if (rc && fd >= 0)
+		close(fd);
+	return rc ? rc : fd;
 }
 
 /* index.json with the new manifest under the tag (image-layout.md). */
@@ -557,7 +651,7 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 	json_t *platform = NULL;
 	char *cfg = NULL, *mbuf = NULL;
 	struct sink_sums sums;
-	int rc = -ENOMEM;
+	int rc = -ENOMEM, lock = -1;
 
 	if (!ids || !descs)
 		goto out;
@@ -579,8 +673,12 @@ int image_oci_commit(struct image_writer *w, struct err *e)
 		rc = put_blob(w, IMAGE_MT_MANIFEST, mbuf, mlen, &mdesc, e);
 	if (!rc)
 		rc = put_layout_file(w, e);
+	if (!rc && (lock = lock_index(w, e)) < 0)
+		rc = lock;
 	if (!rc)
 		rc = put_index(w, mdesc, platform, e);
+	if (lock >= 0)
+		close(lock);	/* after the rename: the next writer reads it */
 out:
 	json_decref(platform);
 	json_decref(descs);

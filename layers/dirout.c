@@ -27,15 +27,22 @@
 #define DIROUT_COPY (1u << 20)
 
 struct dirout_dir {
-	int fd;
+	int fd;			/* -1 while closed */
 	char *name;		/* component; "" for the root */
 	mode_t mode;
 	struct timespec mtime;
+	dev_t dev;		/* what a reopen must find again */
+	ino_t ino;
+	size_t plen;		/* cpath's length before this level */
 };
 
 /*
- * Invariant: dirs[0..depth] are open: dirs[0] the temporary root,
- * dirs[i] a child of dirs[i-1]; depth 0 is the root.
+ * Invariant: dirs[0..depth] is the chain from the temporary root
+ * (dirs[0]) to the directory written into last, dirs[i] a child of
+ * dirs[i-1]. Not every level is open, so a deep tree needs no fd per
+ * level (EMFILE): dirs[0] and dirs[depth] always are, and of the others
+ * those keep_open() names, O(log depth) of them, listed in open[]; a
+ * closed level is reopened by name from the nearest open one below it.
  */
 struct dirout {
 	struct entry_writer w;	/* first: dirout_writer */
@@ -45,8 +52,94 @@ struct dirout {
 	struct io_copy copy;	/* kernel copy calls found unsupported */
 	struct dirout_dir *dirs;
 	size_t depth, cap;
+	size_t *open, nopen;	/* open levels above 0, ascending */
+	struct err *e;		/* the current entry's, for a detail */
+	char *cpath;		/* the chain's names joined by '/' */
+	size_t clen, ccap;
 	unsigned char *buf;
 };
+
+/*
+ * Whether level i stays open while the chain is depth deep: depth with
+ * its low bits cleared, for any number of them (the root, depth itself,
+ * and a logarithmic ladder between), so that walking back up reopens
+ * each level once per power of two: O(depth log depth) openat calls for
+ * a whole chain, O(log depth) fds at any time.
+ */
+static bool keep_open(size_t i, size_t depth)
+{
+	return !i || (i <= depth && depth - i < (i & -i));
+}
+
+/* Closes the open levels that keep_open no longer names. */
+static void trim(struct dirout *d)
+{
+	size_t k = 0;
+
+	for (size_t j = 0; j < d->nopen; j++) {
+		size_t i = d->open[j];
+
+		if (i <= d->depth && keep_open(i, d->depth)) {
+			d->open[k++] = i;
+		} else if (i <= d->depth) {
+			close(d->dirs[i].fd);
+			d->dirs[i].fd = -1;
+		}
+	}
+	d->nopen = k;
+}
+
+/* Records level i as open (open[] has room: at most depth entries). */
+static void note_open(struct dirout *d, size_t i)
+{
+	size_t j = d->nopen++;
+
+	while (j && d->open[j - 1] > i) {
+		d->open[j] = d->open[j - 1];
+		j--;
+	}
+	d->open[j] = i;
+}
+
+/* Opens level i from its open parent, checking it is the same directory. */
+static int reopen(struct dirout *d, size_t i)
+{
+	struct dirout_dir *x = &d->dirs[i];
+	struct stat st;
+	int fd = openat(d->dirs[i - 1].fd, x->name, O_RDONLY | O_DIRECTORY |
+			O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_dev != x->dev || st.st_ino != x->ino) {
+		close(fd);
+		return -ESTALE;	/* someone replaced it under us */
+	}
+	x->fd = fd;
+	note_open(d, i);
+	return 0;
+}
+
+/* Makes level i (the top) open again, from the nearest open level. */
+static int need_open(struct dirout *d, size_t i)
+{
+	size_t j = i;
+	int rc = 0;
+
+	while (d->dirs[j].fd < 0)
+		j--;
+	while (!rc && ++j <= i) {
+		rc = reopen(d, j);
+		if (!rc && j >= 2 && !keep_open(j - 1, i) &&
+		    d->dirs[j - 1].fd >= 0) {
+			/* a rung the ladder does not keep: only a step */
+			close(d->dirs[j - 1].fd);
+			d->dirs[j - 1].fd = -1;
+		}
+	}
+	trim(d);
+	return rc;
+}
 
 static int set_times(int dirfd, const char *name, struct timespec mtime)
 {
@@ -68,7 +161,17 @@ static int pop(struct dirout *d)
 	if (!rc)
 		rc = set_times(x->fd, NULL, x->mtime);
 	close(x->fd);
+	x->fd = -1;
 	free(x->name);
+	x->name = NULL;
+	d->clen = x->plen;
+	trim(d);
+	if (d->depth && d->dirs[d->depth].fd < 0) {
+		int rc2 = need_open(d, d->depth);
+
+		if (!rc)
+			rc = rc2;
+	}
 	return rc;
 }
 
@@ -88,6 +191,12 @@ static int walk_to(struct dirout *d, const char *path, size_t n)
 	size_t i = 1, at = 0;
 	int rc;
 
+	/* export's order: mostly the chain itself or a child of its end */
+	if (d->clen <= n && (!d->clen || !memcmp(path, d->cpath, d->clen)) &&
+	    (d->clen == n || !d->clen || path[d->clen] == '/')) {
+		i = d->depth + 1;
+		at = d->clen + (d->clen != 0 && d->clen < n);
+	}
 	/* keep the common prefix */
 	while (at < n && i <= d->depth) {
 		const char *slash = memchr(path + at, '/', n - at);
@@ -124,7 +233,11 @@ static int walk_to(struct dirout *d, const char *path, size_t n)
 			return rc;
 		}
 		if (d->depth + 1 == d->cap) {
-			x = realloc(d->dirs, 2 * d->cap * sizeof(*x));
+			size_t *o = realloc(d->open, 2 * d->cap * sizeof(*o));
+
+			if (o)
+				d->open = o;
+			x = o ? realloc(d->dirs, 2 * d->cap * sizeof(*x)) : NULL;
 			if (!x) {
 				close(fd);
 				free(name);
@@ -133,9 +246,30 @@ static int walk_to(struct dirout *d, const char *path, size_t n)
 			d->dirs = x;
 			d->cap *= 2;
 		}
+		if (d->clen + len + 2 > d->ccap) {
+			size_t cap = 2 * (d->clen + len + 2);
+			char *c = realloc(d->cpath, cap);
+
+			if (!c) {
+				close(fd);
+				free(name);
+				return -ENOMEM;
+			}
+			d->cpath = c;
+			d->ccap = cap;
+		}
 		/* a directory opened, not made, keeps what it has */
 		d->dirs[++d->depth] = (struct dirout_dir){ fd, name, st.st_mode,
-							   st.st_mtim };
+							   st.st_mtim,
+							   st.st_dev,
+							   st.st_ino,
+							   d->clen };
+		if (d->clen)
+			d->cpath[d->clen++] = '/';
+		memcpy(d->cpath + d->clen, name, len);
+		d->clen += len;
+		note_open(d, d->depth);
+		trim(d);
 		at += len + 1;
 	}
 	return 0;
@@ -162,8 +296,16 @@ static int set_owner_xattrs(struct dirout *d, int dirfd, const char *name,
 
 		if (!fsetxattr(fd, x->name, x->value, x->len, 0))
 			continue;
-		if (errno != EPERM && errno != ENOTSUP && errno != EACCES)
-			return -errno;
+		/* as root, a refusal is the filesystem's, not a privilege:
+		 * say so, never "not root" */
+		if (d->root || (errno != EPERM && errno != ENOTSUP &&
+				errno != EACCES)) {
+			int rc = -errno;
+
+			err_set(d->e, rc, "cannot set xattr '%s': %s", x->name,
+				strerror(-rc));
+			return rc;
+		}
 		d->skipped++;
 	}
 	return 0;
@@ -308,6 +450,7 @@ static int dirout_write(struct entry_writer *w, const struct entry *ent,
 
 	if (!name)
 		return err_set(e, -ENOMEM, "out of memory");
+	d->e = e;
 	rc = bad_component(base, blen) ? -EINVAL : walk_to(d, ent->path, plen);
 	dirfd = d->dirs[d->depth].fd;
 	if (!rc) {
@@ -338,6 +481,7 @@ static int dirout_write(struct entry_writer *w, const struct entry *ent,
 	}
 	free(name);
 	if (rc) {
+		err_file(e, "output", d->path);
 		err_entry(e, ent->path, ent->pathlen);
 		return err_set(e, rc, "cannot write to the directory: %s",
 			       strerror(-rc));
@@ -361,27 +505,116 @@ struct entry_writer *dirout_writer(struct dirout *d)
 	return &d->w;
 }
 
-/* rm -rf below dirfd, never following a symlink. */
+
+/*
+ * Opens name in at to remove what is in it, made searchable and writable
+ * first. NULL when it cannot be opened (a symlink, not a directory).
+ */
+static DIR *open_for_removal(int at, const char *name, struct stat *st)
+{
+	int fd;
+	DIR *dir;
+
+	fchmodat(at, name, 0700, 0);
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, st) || !(dir = fdopendir(fd))) {
+		close(fd);
+		return NULL;
+	}
+	return dir;
+}
+
+/*
+ * rm -rf of name in at, never following a symlink, with two directories
+ * open at a time whatever the depth: a subdirectory is entered by name
+ * and left by "..", checked to be the directory it came from (dev and
+ * ino kept per level), and a directory is read again from its start after
+ * each one it emptied, since what was removed is gone.
+ */
 static void remove_tree(int at, const char *name)
 {
-	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			O_CLOEXEC);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
+	struct level { char *name; dev_t dev; ino_t ino; } *lv = NULL;
+	size_t n = 0, cap = 0;
+	struct stat st;
+	DIR *dir = open_for_removal(at, name, &st);
 
-	if (fd >= 0 && !dir)
-		close(fd);
-	while (dir && (de = readdir(dir))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+	while (dir) {
+		struct dirent *de;
+		bool entered = false;
+
+		rewinddir(dir);
+		while (!entered && (de = readdir(dir))) {
+			struct level *v;
+			struct stat cst;
+			DIR *sub;
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (!unlinkat(dirfd(dir), de->d_name, 0) ||
+			    errno != EISDIR)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				if (!(v = realloc(lv, cap * sizeof(*v))))
+					goto out;
+				lv = v;
+			}
+			if (!(lv[n].name = strdup(de->d_name)))
+				goto out;
+			sub = open_for_removal(dirfd(dir), de->d_name, &cst);
+			if (!sub) {
+				free(lv[n].name);
+				continue;
+			}
+			lv[n].dev = st.st_dev;
+			lv[n].ino = st.st_ino;
+			n++;
+			closedir(dir);
+			dir = sub;
+			st = cst;
+			entered = true;
+		}
+		if (entered)
 			continue;
-		if (unlinkat(dirfd(dir), de->d_name, 0) && errno == EISDIR) {
-			fchmodat(dirfd(dir), de->d_name, 0700, 0);
-			remove_tree(dirfd(dir), de->d_name);
+		if (!n)
+			break;
+		/* empty: up to the parent, then rmdir of this one */
+		{
+			int pfd = openat(dirfd(dir), "..", O_RDONLY |
+					 O_DIRECTORY | O_CLOEXEC);
+			struct stat pst;
+
+			closedir(dir);
+			dir = NULL;
+			n--;
+			if (pfd < 0 || fstat(pfd, &pst) ||
+			    pst.st_dev != lv[n].dev || pst.st_ino != lv[n].ino ||
+			    !(dir = fdopendir(pfd))) {
+				if (pfd >= 0)
+					close(pfd);
+				free(lv[n].name);
+				goto out;	/* moved under us: stop there */
+			}
+			/* what stays (not ours to remove) ends it, no loop */
+			pfd = unlinkat(dirfd(dir), lv[n].name, AT_REMOVEDIR);
+			free(lv[n].name);
+			if (pfd)
+				goto out;
+			st = pst;
 		}
 	}
 	if (dir)
 		closedir(dir);
+	dir = NULL;
 	unlinkat(at, name, AT_REMOVEDIR);
+out:
+	if (dir)
+		closedir(dir);
+	while (n)
+		free(lv[--n].name);
+	free(lv);
 }
 
 /* Whether path is a directory with no entries. */
@@ -407,9 +640,16 @@ int dirout_open(const char *path, struct dirout **out, struct err *e)
 	int rc = -ENOMEM;
 
 	*out = NULL;
+	if (!*path) {
+		/* else the temporary would be "..XXXXXX" in the cwd */
+		free(d);
+		err_file(e, "output", "dir:");
+		return err_set(e, -EINVAL, "no directory named");
+	}
 	if (!d || !(d->path = strdup(path)) || !(d->tmp = calloc(1, n)) ||
 	    !(d->buf = malloc(DIROUT_COPY)) ||
-	    !(d->dirs = calloc(16, sizeof(*d->dirs))))
+	    !(d->dirs = calloc(16, sizeof(*d->dirs))) ||
+	    !(d->open = calloc(16, sizeof(*d->open))))
 		goto fail;
 	d->w.ops = &dirout_ops;
 	/* Nothing made yet: dirout_abort must remove and close nothing. */
@@ -451,10 +691,17 @@ void dirout_abort(struct dirout *d)
 {
 	if (!d)
 		return;
-	while (d->dirs && d->depth)
-		pop(d);
+	while (d->dirs && d->depth) {
+		struct dirout_dir *x = &d->dirs[d->depth--];
+
+		if (x->fd >= 0)
+			close(x->fd);
+		free(x->name);
+	}
 	if (d->dirs && d->dirs[0].fd >= 0)
 		close(d->dirs[0].fd);
+	free(d->open);
+	free(d->cpath);
 	if (d->tmp && d->tmp[0])
 		remove_tree(AT_FDCWD, d->tmp);
 	if (d->tmp)

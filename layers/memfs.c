@@ -317,7 +317,7 @@ static void *dslab_get(struct memfs *fs, size_t len)
 #endif
 }
 
-static void dentry_release(struct memfs *fs, struct memfs_dentry *d)
+static void dslab_put(struct memfs *fs, struct memfs_dentry *d)
 {
 	size_t k = DSLAB_CLASS(d->namelen);
 
@@ -375,7 +375,7 @@ int memfs_new(struct memfs **out)
 	*out = fs;
 	return 0;
 fail_root:
-	dentry_release(fs, fs->root);
+	dslab_put(fs, fs->root);
 	memfs_chunks_free(fs);
 fail_fs:
 	free(fs);
@@ -437,28 +437,73 @@ int memfs_link(struct memfs *fs, struct memfs_dentry *dir, const char *name,
 	return 0;
 }
 
-/* Frees d and, for a directory, everything below it. */
-static void dentry_free(struct memfs *fs, struct memfs_dentry *d)
+/* Drops d's inode reference and frees d (its children are gone). */
+static void dentry_release(struct memfs *fs, struct memfs_dentry *d)
 {
-	struct memfs_inode *ino = d->ino;
-
-	if (ino && S_ISDIR(ino->mode)) {
-		struct memfs_dir *t = ino->u.dir;
-
-		for (uint32_t i = 0; i < t->cap; i++)
-			if (t->slots[i])
-				dentry_free(fs, t->slots[i]);
-		if (t->cap)
-			memset(t->slots, 0, t->cap * sizeof(*t->slots));
-		t->count = 0;
-		dir_changed(t);
-	}
-	if (ino) {
-		ino->nlink--;
-		memfs_inode_put(ino);
+	if (d->ino) {
+		d->ino->nlink--;
+		memfs_inode_put(d->ino);
 	}
 	fs->ndentries--;
-	dentry_release(fs, d);
+	dslab_put(fs, d);
+}
+
+/*
+ * Frees every child of d that is not a directory and packs the
+ * directories at the front of the (dying) slot table, count of them: what
+ * is left to descend into. The table is no hash table any more.
+ */
+static void dir_strip(struct memfs *fs, struct memfs_dentry *d)
+{
+	struct memfs_dir *t;
+	uint32_t k = 0;
+
+	if (!d->ino || !S_ISDIR(d->ino->mode))
+		return;
+	t = d->ino->u.dir;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct memfs_dentry *c = t->slots[i];
+
+		if (!c)
+			continue;
+		t->slots[i] = NULL;
+		if (c->ino && S_ISDIR(c->ino->mode))
+			t->slots[k++] = c;
+		else
+			dentry_release(fs, c);
+	}
+	t->count = k;
+	dir_changed(t);
+}
+
+/*
+ * Frees d and, for a directory, everything below it: depth first through
+ * the parent pointers, so no stack grows with the depth of the tree
+ * (STYLE.md: a 30,000-deep directory is a valid tar).
+ */
+static void dentry_free(struct memfs *fs, struct memfs_dentry *d)
+{
+	struct memfs_dentry *cur = d;
+
+	dir_strip(fs, cur);
+	for (;;) {
+		struct memfs_dir *t = cur->ino && S_ISDIR(cur->ino->mode)
+				      ? cur->ino->u.dir : NULL;
+		struct memfs_dentry *up = cur->parent;
+
+		if (t && t->count) {
+			cur = t->slots[--t->count];
+			t->slots[t->count] = NULL;
+			dir_strip(fs, cur);
+			continue;
+		}
+		if (cur == d) {
+			dentry_release(fs, cur);
+			return;
+		}
+		dentry_release(fs, cur);
+		cur = up;
+	}
 }
 
 void memfs_unlink(struct memfs *fs, struct memfs_dentry *d)
@@ -507,7 +552,7 @@ int memfs_move(struct memfs *fs, struct memfs_dentry *d,
 			if (t->slots[i])
 				t->slots[i]->parent = nd;
 	}
-	dentry_release(fs, d);
+	dslab_put(fs, d);
 	slots_put(newdir->ino->u.dir->slots, newdir->ino->u.dir->cap, nd);
 	newdir->ino->u.dir->count++;
 	dir_changed(newdir->ino->u.dir);
@@ -536,6 +581,38 @@ static int xattr_find(const struct memfs_inode *ino, const char *name,
 	}
 	*pos = lo;
 	return 0;
+}
+
+/* What one xattr costs in a pax header: "NN SCHILY.xattr.NAME=VALUE\n". */
+static size_t xattr_cost(size_t nlen, size_t len)
+{
+	return nlen + len + 32;
+}
+
+int memfs_xattr_fits(const struct memfs_inode *ino, const char *name,
+		     size_t len)
+{
+	size_t nlen = strlen(name), list = nlen + 1;
+	size_t total = xattr_cost(nlen, len);
+	const char *dot = strchr(name, '.');
+
+	if (!nlen || (dot && !dot[1]))
+		return -EINVAL;
+	if (nlen > MEMFS_XATTR_NAME_MAX)
+		return -ERANGE;
+	if (len > MEMFS_XATTR_SIZE_MAX)
+		return -E2BIG;
+	for (uint32_t i = 0; i < ino->nxattrs; i++) {
+		const struct memfs_xattr *x = &ino->xattrs[i];
+		size_t n = strlen(x->name);
+
+		if (!strcmp(x->name, name))
+			continue;	/* replaced */
+		list += n + 1;
+		total += xattr_cost(n, x->len);
+	}
+	return list > MEMFS_XATTR_LIST_MAX || total > MEMFS_XATTR_TOTAL_MAX
+	       ? -E2BIG : 0;
 }
 
 int memfs_xattr_set(struct memfs_inode *ino, const char *name,

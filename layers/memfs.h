@@ -279,9 +279,30 @@ int memfs_name_cmp(const struct memfs_dentry *a, const struct memfs_dentry *b);
 size_t memfs_dir_count(const struct memfs_dentry *dir);
 
 /*
+ * The xattr limits every reader and writer of a memfs shares, so that
+ * nothing written (by a layer, a script, a copy) fails to load again:
+ * Linux's own (linux/limits.h: XATTR_NAME_MAX, XATTR_SIZE_MAX,
+ * XATTR_LIST_MAX), and a total that keeps an entry's pax extended header,
+ * path and link target included, under the 1 MiB libarchive reads.
+ */
+#define MEMFS_XATTR_NAME_MAX 255
+#define MEMFS_XATTR_SIZE_MAX 65536
+#define MEMFS_XATTR_LIST_MAX 65536	/* names, each with its NUL */
+#define MEMFS_XATTR_TOTAL_MAX (768u << 10)	/* names, values, records */
+
+/*
+ * Whether ino may take xattr name (len bytes of value) within the limits
+ * above, replacing one of that name. Returns 0, -EINVAL for a name that
+ * is empty or only a namespace ("user.": fs/xattr.c refuses it too),
+ * -ERANGE for a name over MEMFS_XATTR_NAME_MAX, -E2BIG past a size.
+ */
+int memfs_xattr_fits(const struct memfs_inode *ino, const char *name,
+		     size_t len);
+
+/*
  * Sets xattr name to len bytes of value (copied), replacing any. Returns 0,
- * -ENOSPC (65,535 xattrs on ino already, as Linux refuses what does not
- * fit) or -ENOMEM.
+ * -ENOSPC (65,535 xattrs on ino already; MEMFS_XATTR_LIST_MAX keeps them
+ * fewer) or -ENOMEM.
  */
 int memfs_xattr_set(struct memfs_inode *ino, const char *name,
 		    const void *value, size_t len);

@@ -229,26 +229,30 @@ static int place(struct tarin_loader *ld, struct memfs_dentry *dir,
 /* --- entries ----------------------------------------------------------- */
 
 /*
- * The entry's xattrs, within what Linux can hold (linux/limits.h: a name of
- * XATTR_NAME_MAX bytes, a value of XATTR_SIZE_MAX, a name list of
- * XATTR_LIST_MAX), which also bounds the work a hostile pax header causes.
+ * The entry's xattrs, within the limits a memfs shares with every writer
+ * (memfs_xattr_fits: Linux's own, and a pax header overtar can read back),
+ * which also bounds the work a hostile pax header causes.
  */
 static int entry_xattrs(struct tarin_loader *ld, struct archive_entry *ae,
 			struct memfs_inode *ino)
 {
 	const char *name;
 	const void *val;
-	size_t len, list = 0;
+	size_t len;
 
 	archive_entry_xattr_reset(ae);
 	while (archive_entry_xattr_next(ae, &name, &val, &len) == ARCHIVE_OK) {
-		size_t nlen = name ? strlen(name) : 0;
+		int rc = name ? memfs_xattr_fits(ino, name, len) : -EINVAL;
 
-		if (!nlen || nlen > XATTR_NAME_MAX)
-			return err_set(ld->e, -EINVAL, "invalid xattr name");
-		list += nlen + 1;
-		if (len > XATTR_SIZE_MAX || list > XATTR_LIST_MAX)
-			return err_set(ld->e, -E2BIG, "xattrs too large");
+		if (rc == -EINVAL || rc == -ERANGE)
+			return err_set(ld->e, -EINVAL, "invalid xattr name "
+				       "'%.64s'", name ? name : "");
+		if (rc)
+			return err_set(ld->e, -E2BIG, "xattrs too large "
+				       "(names %u bytes, a value %u, all %u)",
+				       MEMFS_XATTR_LIST_MAX,
+				       MEMFS_XATTR_SIZE_MAX,
+				       MEMFS_XATTR_TOTAL_MAX);
 		/*
 		 * overlayfs.rst: trusted.overlay.* belongs to the overlay
 		 * that wrote the tar; opaque "y" is its opaque directory.

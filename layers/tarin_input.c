@@ -20,6 +20,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "base/input.h"
 #include "base/io.h"
 #include "layers/memfs.h"
 #include "layers/tarin_impl.h"
@@ -186,19 +187,31 @@ int tarin_input_open(struct tarin_loader *ld, const struct tarin_src *src)
 	struct stat st;
 	off_t pos;
 
-	if (!strcmp(path, "-"))
+	if (!strcmp(path, "-")) {
+		/* standard input: a pipe is welcome */
 		in->fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
-	else
-		in->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (in->fd < 0)
-		return err_set(ld->e, -errno, "cannot open: %s",
-			       strerror(errno));
-	in->own = true;
-	if (fstat(in->fd, &st) < 0)
-		return err_set(ld->e, -errno, "cannot stat: %s",
-			       strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return err_set(ld->e, -EISDIR, "is a directory");
+		if (in->fd < 0)
+			return err_set(ld->e, -errno, "cannot open: %s",
+				       strerror(errno));
+		in->own = true;
+		if (fstat(in->fd, &st) < 0)
+			return err_set(ld->e, -errno, "cannot stat: %s",
+				       strerror(errno));
+		if (S_ISDIR(st.st_mode))
+			return err_set(ld->e, -EISDIR, "is a directory");
+	} else {
+		/* never blocks on a fifo; only a regular file is a layer */
+		in->fd = input_open_regular(path, &st);
+		if (in->fd == -EINVAL && !stat(path, &st))
+			return err_set(ld->e, -EINVAL, "not a regular file "
+				       "(%s)", input_type(st.st_mode));
+		if (in->fd == -EISDIR)
+			return err_set(ld->e, -EISDIR, "is a directory");
+		if (in->fd < 0)
+			return err_set(ld->e, in->fd, "cannot open: %s",
+				       strerror(-in->fd));
+		in->own = true;
+	}
 	in->block = malloc(TARIN_BLOCK);
 	if (!in->block)
 		return tarin_oom(ld);

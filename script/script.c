@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,35 +89,115 @@ static int spool_open(struct script_ctx *c)
 	return c->spool ? 0 : -ENOMEM;
 }
 
+/* One run of data in a sparse host file. */
+struct span {
+	uint64_t off, len;
+	uint64_t at;		/* where in the spool it went */
+};
+
+/*
+ * The runs of data of the host file fd (size bytes), by lseek(2)
+ * SEEK_DATA and SEEK_HOLE: the holes between stay holes (cp
+ * --sparse=auto). A filesystem without them gives one run. Returns 0 and
+ * *out (caller frees), or a negative errno.
+ */
+static int data_spans(int fd, uint64_t size, struct span **out, uint32_t *n)
+{
+	struct span *v = NULL, *nv;
+	uint32_t k = 0, cap = 0;
+	uint64_t at = 0;
+
+	while (at < size) {
+		off_t d = lseek(fd, (off_t)at, SEEK_DATA), h;
+
+		if (d < 0 && errno == ENXIO)
+			break;		/* a hole to the end */
+		if (d < 0) {
+			d = (off_t)at;	/* no SEEK_DATA: all data */
+			h = (off_t)size;
+		} else if ((h = lseek(fd, d, SEEK_HOLE)) < 0) {
+			h = (off_t)size;
+		}
+		if ((uint64_t)h > size)
+			h = (off_t)size;
+		if ((uint64_t)d >= size || h <= d)
+			break;
+		if (k == cap) {
+			cap = cap ? 2 * cap : 8;
+			if (!(nv = realloc(v, cap * sizeof(*v)))) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[k++] = (struct span){ (uint64_t)d, (uint64_t)(h - d), 0 };
+		at = (uint64_t)h;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* Counts size bytes against the spool budget; -ENOSPC beyond it. */
+static int spool_budget(struct script_ctx *c, uint64_t size)
+{
+	const struct script_env *env = c->env;
+	uint64_t used;
+
+	if (!env->max_spool || !env->spool_used)
+		return 0;
+	used = atomic_load(env->spool_used);
+	do {
+		if (size > env->max_spool || used > env->max_spool - size)
+			return -ENOSPC;
+	} while (!atomic_compare_exchange_weak(env->spool_used, &used,
+					       used + size));
+	return 0;
+}
+
 int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 		      struct memfs_data **out)
 {
-	/* a fresh state per file: the host files come from anywhere */
-	struct io_copy st = { 0 };
 	unsigned char buf[SCRIPT_COPY_BUF];
-	uint64_t start;
-	int rc;
+	struct span *sp = NULL;
+	uint32_t n = 0;
+	int rc = 0;
 
 	if (!size) {
 		*out = memfs_data_empty();
 		return 0;
 	}
+	/* before a byte is copied: the whole size, holes included (they
+	 * are written out in full), as a layer's sparse file counts */
+	if (spool_budget(c, size))
+		return script_failf(c, NULL, -ENOSPC, "%llu bytes, beyond the "
+				    "spool limit of %llu (--max-spool)",
+				    (unsigned long long)size,
+				    (unsigned long long)c->env->max_spool);
 	if (!c->spool && (rc = spool_open(c)))
 		return rc;
-	start = c->spool->size;
-	if (start > INT64_MAX)
-		return -EFBIG;
-	/* a file that shrank under us ends early: -EIO */
-	rc = io_copy(fd, 0, c->spool->fd, (int64_t)start, size, &st, buf,
-		     sizeof(buf));
-	if (rc)
-		return rc;
-	c->spool->size += size;
-	*out = memfs_data_new(size, 1);
-	if (!*out)
-		return -ENOMEM;
-	memfs_data_push(*out, 0, size, c->spool, start);
-	return 0;
+	rc = data_spans(fd, size, &sp, &n);
+	for (uint32_t i = 0; !rc && i < n; i++) {
+		/* a fresh state per file: the host files come from anywhere */
+		struct io_copy st = { 0 };
+
+		sp[i].at = c->spool->size;
+		if (sp[i].at > INT64_MAX) {
+			rc = -EFBIG;
+			break;
+		}
+		/* a file that shrank under us ends early: -EIO */
+		rc = io_copy(fd, sp[i].off, c->spool->fd, (int64_t)sp[i].at,
+			     sp[i].len, &st, buf, sizeof(buf));
+		if (!rc)
+			c->spool->size += sp[i].len;
+	}
+	if (!rc && !(*out = memfs_data_new(size, n)))
+		rc = -ENOMEM;
+	for (uint32_t i = 0; !rc && i < n; i++)
+		memfs_data_push(*out, sp[i].off, sp[i].len, c->spool, sp[i].at);
+	free(sp);
+	return rc;
 }
 
 char *script_join(const char *dir, const char *name)
@@ -232,6 +313,9 @@ static void describe(struct script_ctx *c, const char *cmd, int rc,
 
 	if (c->reason[0]) {
 		snprintf(reason, sizeof(reason), "%s", c->reason);
+	} else if (rc == -EDQUOT && c->env->fs->limit) {
+		/* a limit of overtar(1) LIMITS: the fs says which */
+		snprintf(reason, sizeof(reason), "%s", c->env->fs->limit);
 	} else {
 		snprintf(reason, sizeof(reason), "%s", strerror(-rc));
 		reason[0] = (char)tolower((unsigned char)reason[0]);
@@ -240,6 +324,49 @@ static void describe(struct script_ctx *c, const char *cmd, int rc,
 		err_set(e, rc, "%s: %s: %s", cmd, c->errpath, reason);
 	else
 		err_set(e, rc, "%s: %s", cmd, reason);
+}
+
+/* The positional word of cmd that is content, which may hold NULs. */
+static size_t content_word(const struct script_cmd *cmd)
+{
+	static const char *const with_content[] = { "write", "append",
+						    "setxattr" };
+
+	for (size_t i = 0; i < sizeof(with_content) / sizeof(*with_content);
+	     i++)
+		if (!strcmp(cmd->name, with_content[i]))
+			return 1;
+	return (size_t)-1;
+}
+
+/*
+ * A NUL byte ("\x00" or a raw one) would cut a path short, so that
+ * rm -r "/etc\x00/x" removed /etc: every word but content is refused
+ * with one, the word shown with the NUL escaped.
+ */
+static int check_nul(struct script_ctx *c, const struct script_line *l)
+{
+	size_t content = content_word(c->cmd);
+	size_t first = l->argc - c->nargs;	/* the first positional word */
+
+	for (size_t i = 1; i < l->argc; i++) {
+		const char *w = l->argv[i], *z = memchr(w, '\0', l->lens[i]);
+		size_t k = 0;
+
+		if (!z || (i >= first && i - first == content))
+			continue;
+		for (size_t j = 0; j < l->lens[i] && k + 5 < sizeof(c->errpath);
+		     j++) {
+			if (w[j])
+				c->errpath[k++] = w[j];
+			else
+				k += (size_t)snprintf(c->errpath + k, 5, "\\x00");
+		}
+		c->errpath[k] = '\0';
+		return script_failf(c, NULL, -EINVAL, "a path or name cannot "
+				    "hold a NUL byte");
+	}
+	return 0;
 }
 
 static int run_line(struct script_env *env, const char *basedir,
@@ -256,6 +383,8 @@ static int run_line(struct script_env *env, const char *basedir,
 		rc = script_failf(&c, NULL, -EINVAL, "unknown command");
 	} else {
 		rc = parse_opts(&c, l);
+		if (!rc)
+			rc = check_nul(&c, l);
 		if (!rc)
 			rc = check_count(&c);
 		if (!rc)

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "base/err.h"
@@ -53,6 +54,9 @@ struct script_env {
 	struct timespec now;		/* stamped on what changes */
 	bool clamp;			/* clamp explicit times to now */
 	const char *spool_dir;		/* for copy-in content: io_spool_dir() */
+	/* --max-spool: copy-in counts against the layers' budget */
+	uint64_t max_spool;		/* 0: none */
+	_Atomic uint64_t *spool_used;	/* shared with the loaders; or NULL */
 };
 
 /*

@@ -64,9 +64,24 @@ int script_chmod(struct script_ctx *c)
 	return rc;
 }
 
+/* An id field as nss_files takes one: digits only, below (uid_t)-1. */
+static bool id_field(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return !errno && !*end && *out <= 0xfffffffeUL;
+}
+
 /*
  * The id of name in the image's passwd or group file (field 3), and for
- * passwd the login group (field 4). 0, -ENOENT, or a read error.
+ * passwd the login group (field 4). A line whose ids are empty or not
+ * numbers is skipped, as glibc's nss_files parser skips a malformed line;
+ * never does a name fall back to 0. 0, -ENOENT (no file, no such name), or
+ * an error reading the file: -EFBIG over 64 MiB, -EISDIR, -EIO, -ENOMEM.
  */
 static int lookup_id(struct vfs_fs *fs, const char *file, const char *name,
 		     unsigned long *id, unsigned long *gid)
@@ -81,7 +96,9 @@ static int lookup_id(struct vfs_fs *fs, const char *file, const char *name,
 		return -ENOENT;
 	rc = vfs_data(fs, n, &d);
 	vfs_put(fs, n);
-	if (rc || d->size > (64u << 20))
+	if (!rc && d->size > (64u << 20))
+		rc = -EFBIG;
+	if (rc)
 		goto out;
 	text = malloc(d->size + 1);
 	rc = text ? 0 : -ENOMEM;
@@ -94,16 +111,18 @@ static int lookup_id(struct vfs_fs *fs, const char *file, const char *name,
 	rc = -ENOENT;
 	for (line = strtok_r(text, "\n", &save); line && rc;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *f[4] = { line };
+		char *f[5] = { line };
+		unsigned long v, g = 0;
 
-		for (int k = 1; k < 4 && f[k - 1]; k++)
+		for (int k = 1; k < 5 && f[k - 1]; k++)
 			if ((f[k] = strchr(f[k - 1], ':')))
 				*f[k]++ = '\0';
-		if (!f[2] || strcmp(f[0], name))
+		if (!f[2] || strcmp(f[0], name) || !id_field(f[2], &v) ||
+		    (gid && !id_field(f[3], &g)))
 			continue;
-		*id = strtoul(f[2], NULL, 10);
-		if (gid && f[3])
-			*gid = strtoul(f[3], NULL, 10);
+		*id = v;
+		if (gid)
+			*gid = g;
 		rc = 0;
 	}
 out:
@@ -120,6 +139,14 @@ static bool numeric(const char *s)
 		if (!isdigit((unsigned char)*s))
 			return false;
 	return true;
+}
+
+/* A passwd or group file that cannot be read: the file and why. */
+static int db_error(struct script_ctx *c, const char *file, int rc)
+{
+	return script_failf(c, NULL, rc, "cannot read the image's '%s': %s",
+			    file, rc == -EFBIG ? "over 64 MiB"
+			    : strerror(-rc));
 }
 
 /* OWNER[:GROUP]: numbers, or names from the image's own files. */
@@ -139,9 +166,11 @@ static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
 	 * number; only a name has a login group for "USER:". */
 	if (*spec) {
 		sa->mask |= VFS_SET_UID;
-		named = !lookup_id(c->env->fs, "/etc/passwd", spec, &uid,
-				   &login);
-		if (!named && numeric(spec))
+		rc = lookup_id(c->env->fs, "/etc/passwd", spec, &uid, &login);
+		named = !rc;
+		if (rc && rc != -ENOENT)
+			rc = db_error(c, "/etc/passwd", rc);
+		else if (!named && numeric(spec) && !(rc = 0))
 			uid = strtoul(spec, NULL, 10);
 		else if (!named)
 			rc = script_failf(c, NULL, -EINVAL, "invalid user: "
@@ -149,7 +178,11 @@ static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
 	}
 	if (!rc && colon && *colon) {
 		sa->mask |= VFS_SET_GID;
-		if (lookup_id(c->env->fs, "/etc/group", colon, &gid, NULL)) {
+		rc = lookup_id(c->env->fs, "/etc/group", colon, &gid, NULL);
+		if (rc && rc != -ENOENT) {
+			rc = db_error(c, "/etc/group", rc);
+		} else if (rc) {
+			rc = 0;
 			if (numeric(colon))
 				gid = strtoul(colon, NULL, 10);
 			else
@@ -387,8 +420,6 @@ int script_setxattr(struct script_ctx *c)
 		return script_failf(c, NULL, -EINVAL, "invalid value '%s'",
 				    c->args[1]);
 	}
-	if (!rc && len > 65536)
-		rc = -E2BIG;
 	if (!rc)
 		rc = vfs_resolve(fs, path, !script_opt(c, 'h'), &n);
 	if (!rc) {
@@ -396,6 +427,12 @@ int script_setxattr(struct script_ctx *c)
 		vfs_put(fs, n);
 	}
 	free(value);
+	/* the one limit overtar's reader shares (memfs_xattr_fits) */
+	if (rc == -E2BIG)
+		return script_failf(c, path, rc, "xattrs too large (names %u "
+				    "bytes, a value %u, all %u)",
+				    MEMFS_XATTR_LIST_MAX, MEMFS_XATTR_SIZE_MAX,
+				    MEMFS_XATTR_TOTAL_MAX);
 	return script_fail(c, path, rc);
 }
 

@@ -245,11 +245,22 @@ static int copyin_file(struct script_ctx *c, const char *host,
 	struct vfs_fs *fs = c->env->fs;
 	struct memfs_data *d = NULL;
 	struct vfs_node *n = NULL;
-	int fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* non-blocking: what turned into a fifo since lstat must not hang */
+	int fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	int rc = fd < 0 ? -errno : 0;
+	struct stat fst;
+	char probe;
 
+	if (!rc && (fstat(fd, &fst) || !S_ISREG(fst.st_mode)))
+		rc = script_failf(c, host, -EINVAL, "not a regular file any "
+				  "more");
+	/* /proc and /sys files say 0 bytes and hold more: never empty */
+	if (!rc && !fst.st_size && pread(fd, &probe, 1, 0) == 1)
+		rc = script_failf(c, host, -EINVAL, "reports 0 bytes but has "
+				  "content (a /proc or /sys file?): not "
+				  "copied");
 	if (!rc)
-		rc = script_spool_data(c, fd, (uint64_t)st->st_size, &d);
+		rc = script_spool_data(c, fd, (uint64_t)fst.st_size, &d);
 	if (fd >= 0)
 		close(fd);
 	if (rc)
@@ -297,8 +308,16 @@ static int copyin(struct script_ctx *c, const char *host, const char *dst)
 	vc.rdev = st.st_rdev;
 	if (S_ISREG(st.st_mode))
 		return copyin_file(c, host, &st, dst, &vc);
-	if (S_ISSOCK(st.st_mode))
-		return 0;	/* tar has no sockets */
+	/* What has no content of its own to copy (a device, a fifo, a
+	 * socket) is refused, never made empty: an image's devices come
+	 * from mknod, where the script says so. */
+	if (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+		return script_failf(c, host, -EINVAL, "not a regular file, "
+				    "directory or symlink (%s): not copied",
+				    S_ISCHR(st.st_mode) ? "a character device"
+				    : S_ISBLK(st.st_mode) ? "a block device"
+				    : S_ISFIFO(st.st_mode) ? "a fifo"
+				    : "a socket");
 	if (S_ISLNK(st.st_mode)) {
 		tl = readlink(host, target, sizeof(target));
 		if (tl < 0 || tl == (ssize_t)sizeof(target))

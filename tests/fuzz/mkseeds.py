@@ -4,7 +4,8 @@ folder per target: DIR/layer (the sample's layers and every malformed case
 of tests/malformed/mkmalformed.py and tests/cli/lib/mkbad.py, up to 256 KiB),
 DIR/stack (pairs of them behind fuzz_stack's 4-byte header), DIR/script (the
 script of tests/cli/lib/build.sh's make_edit, split into pieces, and a few
-more). Python 3 stdlib only; deterministic.
+more), DIR/image (the documents of a good image behind fuzz_image's selector
+byte, and broken ones). Python 3 stdlib only; deterministic.
 """
 import os
 import re
@@ -64,6 +65,56 @@ def script_seeds():
     return seeds
 
 
+def ustar(name, size):
+    """The ustar header fuzz_image.c writes (member(), make_layer())."""
+    h = bytearray(512)
+    h[0:len(name)] = name.encode()
+    h[100:107] = b"0000644"
+    h[108:115] = b"0000000"
+    h[116:123] = b"0000000"
+    h[124:135] = b"%011o" % size
+    h[136:147] = b"00000000000"
+    h[156] = ord("0")
+    h[257:263] = b"ustar\0"
+    h[263:265] = b"00"
+    h[148:156] = b" " * 8
+    h[148:155] = b"%06o\0" % sum(h)
+    return bytes(h)
+
+
+def image_seeds():
+    """fuzz_image: the documents of a good image, behind their selector
+    byte (0 index.json, 1 manifest, 2 config, 3 docker manifest.json),
+    and a few broken ones."""
+    import hashlib
+    import json
+    layer = ustar("f", 2) + b"x\n" + b"\0" * 510 + b"\0" * 512
+    dg = lambda b: "sha256:" + hashlib.sha256(b).hexdigest()
+    cfg = ('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers",'
+           '"diff_ids":["%s"]}}' % dg(layer)).encode()
+    man = ('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.'
+           'manifest.v1+json","config":{"mediaType":"application/vnd.oci.'
+           'image.config.v1+json","digest":"%s","size":%d},"layers":[{'
+           '"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":'
+           '"%s","size":%d}]}' % (dg(cfg), len(cfg), dg(layer),
+                                  len(layer))).encode()
+    idx = ('{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.'
+           'oci.image.manifest.v1+json","digest":"%s","size":%d,'
+           '"annotations":{"org.opencontainers.image.ref.name":"t"}}]}' %
+           (dg(man), len(man))).encode()
+    dman = json.dumps([{"Config": "c.json", "RepoTags": ["a:b"],
+                        "Layers": ["l.tar"]}]).encode()
+    seeds = {"index": b"\0" + idx, "manifest": b"\1" + man,
+             "config": b"\2" + cfg, "docker": b"\3" + dman}
+    for k, doc in enumerate((idx, man, cfg, dman)):
+        seeds["cut-%d" % k] = bytes([k]) + doc[:len(doc) // 2]
+        seeds["empty-%d" % k] = bytes([k])
+        seeds["array-%d" % k] = bytes([k]) + b"[" * 64
+    seeds["docker-many"] = b"\3" + json.dumps(
+        [{"Config": "c.json", "Layers": ["l.tar"] * 300}]).encode()
+    return seeds
+
+
 def put(d, seeds):
     os.makedirs(d, exist_ok=True)
     for n, data in seeds.items():
@@ -91,6 +142,7 @@ def main(out):
                 layers[a] + layers[n]
     put(os.path.join(out, "stack"), pairs)
     put(os.path.join(out, "script"), script_seeds())
+    put(os.path.join(out, "image"), image_seeds())
 
 
 if __name__ == "__main__":

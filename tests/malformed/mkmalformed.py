@@ -221,6 +221,17 @@ def build():
          "ok", "mtime f -86400")
     case("nul-in-pax-path.tar", raw_pax([(b"path", b"etc/a\0b")], "x",
                                         b"x"), "ok", "file etc/a")
+    # xattr names: only a namespace, a NUL inside (issue 14, point 3)
+    case("xattr-bare-namespace.tar", raw_pax(
+        [(b"SCHILY.xattr.user.", b"v")], "f", b"x"), "error",
+        "entry 'f': invalid xattr name 'user.'")
+    case("xattr-nul-name.tar", raw_pax(
+        [(b"SCHILY.xattr.user.a\0b", b"v")], "f", b"x"), "error",
+        "Invalid pax extended attributes")
+    # one limit shared with the writer: 12 values of 64 KiB pass it
+    case("xattrs-past-total.tar", raw_pax(
+        [(b"SCHILY.xattr.user.%02d" % i, b"v" * 65536) for i in range(12)],
+        "f", b"x"), "error", "entry 'f': xattrs too large")
     case("absurd-size.tar", raw_pax([(b"size", b"9223372036854775000")],
                                     "f", b""), "error", "truncated")
     case("absurd-size.tar.gz", gzip.compress(raw_pax(
