@@ -420,9 +420,9 @@ static int expand_words(struct script_ctx *c, struct script_line *l,
 			rc = script_failf(c, l->argv[i], -ENOENT, "no match");
 		for (size_t k = 0; !rc && k < ns.n; k++) {
 			rc = push_word(c, ns.v[k], strlen(ns.v[k]));
-			ns.v[k] = NULL;
+			ns.v[k] = NULL;	/* push_word took it */
 		}
-		vfs_names_free(&ns);
+		script_glob_free(&ns);
 	}
 	c->args = c->owned;
 	c->nargs = c->nowned;

@@ -27,6 +27,14 @@ static int names_push(struct vfs_names *ns, char *s)
 	return 0;
 }
 
+void script_glob_free(struct vfs_names *ns)
+{
+	/* each name its own allocation, unlike vfs_list's one buffer */
+	for (size_t i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	vfs_names_free(ns);
+}
+
 /* prefix and name joined by one '/' ("" + name is name). */
 static char *join(const char *prefix, const char *name, size_t len)
 {
@@ -175,7 +183,7 @@ int script_glob(struct vfs_fs *fs, const char *pattern, struct vfs_names *out)
 			break;
 		rc = step(fs, &cur, p, n, !p[n] || !p[n + strspn(p + n, "/")],
 			  &next);
-		vfs_names_free(&cur);
+		script_glob_free(&cur);
 		cur = next;
 		memset(&next, 0, sizeof(next));
 		p += n;
@@ -183,7 +191,7 @@ int script_glob(struct vfs_fs *fs, const char *pattern, struct vfs_names *out)
 	if (!rc && dirs)
 		rc = only_dirs(fs, &cur);
 	if (rc) {
-		vfs_names_free(&cur);
+		script_glob_free(&cur);
 		return rc;
 	}
 	if (cur.n > 1)

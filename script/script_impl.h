@@ -138,10 +138,13 @@ int script_replace_text(struct vfs_fs *fs, struct vfs_node *n,
 
 /*
  * The paths in fs that pattern (an fnmatch(3) pattern per component, as
- * the lexer made it) names, sorted in byte order, into *out (vfs_names_free;
- * n may be 0). 0 or a negative errno.
+ * the lexer made it) names, sorted in byte order, into *out (each name
+ * a string of its own: free with script_glob_free; n may be 0). 0 or a
+ * negative errno.
  */
 int script_glob(struct vfs_fs *fs, const char *pattern, struct vfs_names *out);
+/* Frees what script_glob gave: every name, then the list. */
+void script_glob_free(struct vfs_names *ns);
 
 /* Variables: the lexer's lookup over env's defines and vars. */
 int script_var_lookup(void *env, const char *name, size_t len,
