@@ -17,7 +17,7 @@ VERSION := 0.1.0
 
 PKGS := gcc make pkg-config libarchive-dev zlib1g-dev libzstd-dev \
 	libcmocka-dev python3 attr tar gzip zstd nettle-dev libjansson-dev \
-	libdeflate-dev \
+	libdeflate-dev libisal-dev \
 	skopeo umoci docker.io podman \
 	pigz libarchive-tools time
 
@@ -26,7 +26,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) \
 	-DOVERTAR_VERSION='"$(VERSION)"' -pthread
-LIBS := -larchive -lz -ldeflate -lzstd -lnettle -ljansson -pthread
+LIBS := -larchive -lisal -lz -ldeflate -lzstd -lnettle -ljansson -pthread
 
 # Each folder's objects, bottom up: base/ (errors, I/O helpers), layers/,
 # core/, image/, script/ (the edit language); cmd/ is the CLI around them.

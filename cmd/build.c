@@ -36,6 +36,7 @@ enum build_long_opt {
 static const struct option build_opts[] = {
 	{ "file", required_argument, NULL, 'f' },
 	{ "expression", required_argument, NULL, 'e' },
+	{ "define", required_argument, NULL, 'D' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "compress", required_argument, NULL, 'z' },
 	{ "emit", required_argument, NULL, OPT_EMIT },
@@ -49,11 +50,14 @@ static const struct option build_opts[] = {
 struct build_script {
 	bool is_file;
 	const char *arg;
+	char digest[72];	/* -f: "sha256:HEX" of the text run */
 };
 
 struct build_args {
 	struct build_script *scripts;
 	size_t nscripts;
+	const char **defines;	/* -D NAME=VALUE, in order */
+	size_t ndefines;
 	const char *out;
 	enum sink_comp comp;
 	bool comp_given;
@@ -68,26 +72,49 @@ struct build_args {
 	json_t *config, *annotations;
 };
 
-/* Runs every script in order; stops at the first failure. */
-static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
+/*
+ * What the scripts run against: the stack, the clock, -D, and the input
+ * image's Env as the variables they start with (Dockerfile reference,
+ * "Environment replacement"). Release with script_env_release.
+ */
+static int script_setup(const struct build_args *a, struct ovl *ovl,
+			struct script_env *env)
 {
-	struct script_env env = { .fs = ovl_vfs(ovl), .now = a->now,
-				  .clamp = a->clamp,
-				  .spool_dir = a->lo.spool_dir,
-				  .config = a->config,
-				  .annotations = a->annotations,
-				  .max_spool = a->lo.max_spool ? a->lo.max_spool
-					       : TARIN_MAX_SPOOL,
-				  .spool_used = a->lo.spool_used };
+	const char **v = NULL;
+	size_t n = 0;
+	int rc = a->image ? image_config_env(a->image, &v, &n) : 0;
+
+	*env = (struct script_env){ .fs = ovl_vfs(ovl), .now = a->now,
+				    .clamp = a->clamp,
+				    .spool_dir = a->lo.spool_dir,
+				    .max_spool = a->lo.max_spool ? a->lo.max_spool
+						 : TARIN_MAX_SPOOL,
+				    .spool_used = a->lo.spool_used,
+				    .config = a->config,
+				    .annotations = a->annotations,
+				    .defines = a->defines,
+				    .ndefines = a->ndefines };
+	for (size_t i = 0; !rc && i < n; i++)
+		if (script_envlist_put(&env->vars, v[i]) == -ENOMEM)
+			rc = -ENOMEM;	/* an entry without '=' is no variable */
+	free(v);
+	return rc;
+}
+
+/* Runs every script in order; stops at the first failure. */
+static int run_scripts(struct build_args *a, struct script_env *env,
+		       struct err *e)
+{
 	int rc = 0;
 
 	for (size_t i = 0; !rc && i < a->nscripts; i++) {
 		const struct build_script *s = &a->scripts[i];
+		unsigned char sum[IMAGE_SHA256_LEN];
 		char *text = NULL, *dir = NULL;
 		size_t len = 0;
 
 		if (!s->is_file) {
-			rc = script_run(&env, "-e", s->arg, strlen(s->arg), ".",
+			rc = script_run(env, "-e", s->arg, strlen(s->arg), ".",
 					e);
 			continue;
 		}
@@ -97,8 +124,11 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 			err_file(e, "script", s->arg);
 			break;
 		}
+		/* the history names what ran, by its hash */
+		image_sha256(text, len, sum);
+		image_digest_str(sum, a->scripts[i].digest);
 		dir = strdup(s->arg);
-		rc = dir ? script_run(&env, s->arg, text, len, dirname(dir), e)
+		rc = dir ? script_run(env, s->arg, text, len, dirname(dir), e)
 			 : -ENOMEM;
 		free(dir);
 		free(text);
@@ -106,20 +136,73 @@ static int run_scripts(struct build_args *a, struct ovl *ovl, struct err *e)
 	return rc;
 }
 
-/* Writes the result, flat or as a layer, and commits it. */
-static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
+/* A word of the history line, quoted as a shell would need it. */
+static int put_word(FILE *f, const char *w)
 {
+	if (*w && !w[strcspn(w, " \t\n'\"\\$`*?[]#~;&|<>(){}!")])
+		return fputs(w, f);
+	fputc('\'', f);
+	for (; *w; w++)
+		if (*w == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*w, f);
+	return fputc('\'', f);
+}
+
+/*
+ * What made the layer, for the image history's created_by: the command
+ * with each script, a file by its name and the sha256 of what ran
+ * ("overtar build -f edit.ots (sha256:...)"), an expression as given.
+ * -D values stay out: they may be secrets. A new string; NULL on ENOMEM.
+ */
+static char *created_by(const struct build_args *a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fputs("overtar build", f);
+	for (size_t i = 0; i < a->nscripts; i++) {
+		fputs(a->scripts[i].is_file ? " -f " : " -e ", f);
+		put_word(f, a->scripts[i].arg);
+		if (a->scripts[i].is_file)
+			fprintf(f, " (%s)", a->scripts[i].digest);
+	}
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * Writes the result, flat or as a layer, and commits it. An image gets
+ * the Env the scripts' env commands made (script_env's edits).
+ */
+static int write_out(struct build_args *a, struct ovl *ovl,
+		     const struct script_env *env, struct err *e)
+{
+	char *by = created_by(a);
 	struct cmd_out_opts oo = {
 		.path = a->out, .comp_given = a->comp_given, .comp = a->comp,
 		.base = a->image, .append = a->emit_layer,
-		.created = a->now, .created_by = "overtar build",
+		.created = a->now, .created_by = by,
+		/* with a config of its own (an image output), the script's
+		 * env commands edited it in order with the other edits */
+		.set_env = !a->config && env->edits.n > 0,
+		.env = (const char *const *)env->vars.v, .nenv = env->vars.n,
 		.config = a->config, .annotations = a->annotations,
 	};
 	struct cmd_output out;
-	int rc = cmd_output_open("build", &oo, &out);
+	int rc = by ? cmd_output_open("build", &oo, &out) : -ENOMEM;
 
-	if (rc)
-		return rc;
+	if (rc) {
+		free(by);
+		return rc == -ENOMEM ? cmd_fail("out of memory") : rc;
+	}
 	if (a->emit_layer)
 		rc = export_layer(ovl_layer(ovl, ovl_nlayers(ovl)), a->wh,
 				  a->now, out.w, e);
@@ -127,9 +210,43 @@ static int write_out(struct build_args *a, struct ovl *ovl, struct err *e)
 		rc = export_flat(ovl_vfs(ovl), out.w, e);
 	if (rc) {
 		cmd_output_abort(&out);
+		free(by);
 		return cmd_report(e);
 	}
-	return cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
+	rc = cmd_output_commit(&out, e) ? cmd_report(e) : CMD_OK;
+	free(by);
+	return rc;
+}
+
+/*
+ * Whether path is a readable text file, not a layer: none of the
+ * compression magics a layer may start with, and no NUL in its first
+ * block (a tar header always has some).
+ */
+static bool looks_like_script(const char *path)
+{
+	static const char *const magic[] = {
+		"\x1f\x8b", "\x28\xb5\x2f\xfd", "\xfd" "7zXZ", "BZh",
+	};
+	unsigned char buf[512];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0 || memchr(buf, '\0', (size_t)n))
+		return false;
+	for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if ((size_t)n >= strlen(magic[i]) &&
+		    !memcmp(buf, magic[i], strlen(magic[i])))
+			return false;
+	return true;
 }
 
 /*
@@ -143,9 +260,17 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:e:o:z:h" CMD_LAYER_SHORT,
-					 build_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:e:o:z:D:h" CMD_LAYER_SHORT,
+				build_opts, NULL)) != -1) {
+		size_t nlen;
+
 		switch (c) {
+		case 'D':
+			if (!script_is_assignment(optarg, &nlen))
+				return cmd_usage("build", "-D takes NAME=VALUE, "
+						 "not '%s'", optarg);
+			a->defines[a->ndefines++] = optarg;
+			break;
 		case 'f':
 		case 'e':
 			a->scripts[a->nscripts].is_file = c == 'f';
@@ -190,6 +315,12 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 				return rc;
 		}
 	}
+	if (optind < argc && looks_like_script(argv[optind]))
+		return cmd_usage("build", "'%s' is a script, not a layer: give "
+				 "it with -f '%s'", argv[optind], argv[optind]);
+	if (!a->nscripts)
+		return cmd_usage("build", "no script given: -f SCRIPT or "
+				 "-e COMMAND");
 	if (cmd_check_layers("build", argv + optind, (size_t)(argc - optind)))
 		return CMD_USAGE;
 	/* --mtime wins over SOURCE_DATE_EPOCH, which wins over the clock */
@@ -203,14 +334,19 @@ int cmd_build(int argc, char **argv)
 {
 	struct build_args a = { .wh = EXPORT_WH_OCI };
 	_Atomic uint64_t spool_used = 0;	/* layers, then copy-in */
+	struct script_env env = { 0 };
 	struct ovl *ovl = NULL;
 	struct err e;
 	int rc;
 
 	err_clear(&e);
 	a.scripts = calloc((size_t)argc, sizeof(*a.scripts));
-	if (!a.scripts)
+	a.defines = calloc((size_t)argc, sizeof(*a.defines));
+	if (!a.scripts || !a.defines) {
+		free(a.scripts);
+		free(a.defines);
 		return cmd_fail("out of memory");
+	}
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		goto out;
@@ -249,8 +385,13 @@ int cmd_build(int argc, char **argv)
 			goto out;
 		}
 	}
+	rc = script_setup(&a, ovl, &env);
+	if (rc) {
+		rc = cmd_fail("out of memory");
+		goto out;
+	}
 	cmd_progress_phase(PROGRESS_SCRIPT);
-	rc = run_scripts(&a, ovl, &e);
+	rc = run_scripts(&a, &env, &e);
 	if (rc && !e.line) {
 		/* not a line of a script: the script file could not be read */
 		rc = cmd_report(&e);
@@ -264,12 +405,14 @@ int cmd_build(int argc, char **argv)
 		rc = CMD_FAIL;
 		goto out;
 	}
-	rc = write_out(&a, ovl, &e);
+	rc = write_out(&a, ovl, &env, &e);
 out:
+	script_env_release(&env);
 	cmd_drop_stack(ovl);
 	json_decref(a.config);
 	json_decref(a.annotations);
 	image_free(a.image);
 	free(a.scripts);
+	free(a.defines);
 	return rc;
 }

@@ -289,6 +289,9 @@ struct cmd_out_opts {
 	/* Else: the config to write instead of base's (build's config
 	 * edits) and manifest annotations; NULL: none. */
 	const struct json_t *config, *annotations;
+	bool set_env;		/* an image's Env becomes env (nenv) */
+	const char *const *env;
+	size_t nenv;
 };
 
 struct cmd_output_kind;

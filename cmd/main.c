@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/suggest.h"
 #include "cmd/cmd.h"
 
 /* The options every command that loads layers takes (CMD_LAYER_OPTIONS). */
@@ -37,8 +38,8 @@
 static const struct cmd_struct commands[] = {
 	{ "build", cmd_build,
 	  "apply an edit script through the overlay; write a tree or a layer",
-	  "usage: overtar build (-f SCRIPT | -e COMMAND)... [-o OUT]\n"
-	  "                     [-z none|gzip|zstd] [--emit flat|layer]\n"
+	  "usage: overtar build (-f SCRIPT | -e COMMAND)... [-D NAME=VALUE]...\n"
+	  "                     [-o OUT] [-z none|gzip|zstd] [--emit flat|layer]\n"
 	  "                     [--whiteouts oci|overlayfs] [--mtime EPOCH]\n"
 	  "                     [OPTION...] LAYER...\n"
 	  "\n"
@@ -46,6 +47,8 @@ static const struct cmd_struct commands[] = {
 	  "  -f, --file SCRIPT   run the commands of SCRIPT (overtar-script(5))\n"
 	  "  -e, --expression COMMAND\n"
 	  "                      run COMMAND; -f and -e run in the order given\n"
+	  "  -D, --define NAME=VALUE\n"
+	  "                      define ${NAME} for the scripts (repeatable)\n"
 	  "  -o, --output OUT    write to OUT ('-' or none: stdout, not a tty);\n"
 	  "                      oci:DIR[:TAG], oci-archive:FILE[:TAG] or\n"
 	  "                      docker-archive:FILE[:TAG]: an image\n"
@@ -278,6 +281,22 @@ static int finish_stdout(int rc)
 	return rc;
 }
 
+/* "unknown command", and the closest ones by edit distance, as git says. */
+static int unknown_command(const char *name)
+{
+	const size_t n = sizeof(commands) / sizeof(commands[0]);
+	const char *names[sizeof(commands) / sizeof(commands[0])];
+	char near[256];
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = commands[i].name;
+	suggest_names(name, names, n, near, sizeof(near));
+	fprintf(stderr, "overtar: unknown command '%s'%s%s%s (see 'overtar "
+		"--help')\n", name, near[0] ? "; did you mean " : "", near,
+		near[0] ? "?" : "");
+	return CMD_USAGE;
+}
+
 int cmd_version(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
@@ -303,11 +322,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return finish_stdout(cmd_version(1, argv + 1));
 	c = cmd_find(argv[1]);
-	if (!c) {
-		fprintf(stderr, "overtar: unknown command '%s' (see 'overtar "
-			"--help')\n", argv[1]);
-		return CMD_USAGE;
-	}
+	if (!c)
+		return unknown_command(argv[1]);
 	cmd_signals();
 	return finish_stdout(c->fn(argc - 1, argv + 1));
 }

@@ -100,6 +100,7 @@ static int img_open(const char *cmd, const char *rest,
 	struct image_out_opts io = {
 		.comp = o->comp, .comp_given = o->comp_given,
 		.created = o->created, .created_by = o->created_by,
+			.set_env = o->set_env, .env = o->env, .nenv = o->nenv,
 		.base = o->base, .append = o->append,
 		.config = o->config, .annotations = o->annotations,
 	};

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/suggest.h"
 #include "cmd/cmd.h"
 #include "core/ovl.h"
 #include "image/image.h"
@@ -180,6 +181,45 @@ static int parse_limit(const char *cmd, int c, const char *arg,
 	return CMD_OK;
 }
 
+/*
+ * "unknown option", with the closest long options when there are some: the
+ * command's own, as its usage text lists them, and the layer options.
+ */
+static int unknown_option(const char *cmd, const char *word)
+{
+	static const struct option layer_opts[] = { CMD_LAYER_OPTIONS };
+	const struct cmd_struct *cs = cmd_find(cmd);
+	const char *names[64], *u = cs ? cs->usage : "";
+	char buf[64][32], near[256] = "", *eq;
+	char given[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(layer_opts) / sizeof(layer_opts[0]) &&
+			   n < 64; i++, n++) {
+		snprintf(buf[n], sizeof(buf[n]), "--%s", layer_opts[i].name);
+		names[n] = buf[n];
+	}
+	while (n < 64 && (u = strstr(u, "--"))) {
+		size_t k = 2 + strspn(u + 2, "abcdefghijklmnopqrstuvwxyz-");
+
+		if (k > 2 && k < sizeof(buf[n])) {
+			snprintf(buf[n], sizeof(buf[n]), "%.*s", (int)k, u);
+			names[n] = buf[n];
+			n++;
+		}
+		u += k;
+	}
+	snprintf(given, sizeof(given), "%s", word);
+	if ((eq = strchr(given, '=')))
+		*eq = '\0';
+	if (!strncmp(given, "--", 2))	/* -Q: every letter is as close */
+		suggest_names(given, names, n, near, sizeof(near));
+	if (near[0])
+		return cmd_usage(cmd, "unknown option '%s'; did you mean %s?",
+				 word, near);
+	return cmd_usage(cmd, "unknown option '%s'", word);
+}
+
 int cmd_layer_option(const char *cmd, int c, char **argv,
 		     struct cmd_layer_opts *lo, bool *done)
 {
@@ -220,7 +260,7 @@ int cmd_layer_option(const char *cmd, int c, char **argv,
 	if (c == ':')
 		return cmd_usage(cmd, "option '%s' needs a value",
 				 argv[optind - 1]);
-	return cmd_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+	return unknown_option(cmd, argv[optind - 1]);
 }
 
 void cmd_drop_stack(struct ovl *ovl)

@@ -23,7 +23,7 @@ _overtar() {
 	fi
 	cmd=${words[1]}
 	case $cmd in
-	build) opts="--file --expression --output --compress --emit
+	build) opts="--file --expression --define --output --compress --emit
 		--whiteouts --mtime $common" ;;
 	cat) opts="$common" ;;
 	diff) opts="--json --ignore $common" ;;

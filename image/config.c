@@ -142,6 +142,46 @@ static json_t *platform_of(const json_t *cfg)
 	return json_pack("{s:O, s:O}", "architecture", arch, "os", os);
 }
 
+int image_config_env(const struct image *img, const char ***out, size_t *n)
+{
+	json_t *env = json_object_get(json_object_get(img->config, "config"),
+				      "Env"), *v;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(env) || !json_array_size(env))
+		return 0;
+	*out = calloc(json_array_size(env), sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	json_array_foreach(env, i, v)
+		if (json_is_string(v))
+			(*out)[(*n)++] = json_string_value(v);
+	return 0;
+}
+
+/* config.Env as o says, when a script changed it; the rest is kept. */
+static int set_env(json_t *cfg, const struct image_out_opts *o)
+{
+	json_t *c = json_object_get(cfg, "config"), *env;
+
+	if (!o->set_env)
+		return 0;
+	if (!json_is_object(c)) {
+		c = json_object();
+		if (!c || json_object_set_new(cfg, "config", c))
+			return -ENOMEM;
+	}
+	env = json_array();
+	if (!env || json_object_set_new(c, "Env", env))
+		return -ENOMEM;
+	for (size_t i = 0; i < o->nenv; i++)
+		if (json_array_append_new(env, json_string(o->env[i])))
+			return -ENOMEM;
+	return 0;
+}
+
 int image_config_make(const struct image_out_opts *o,
 		      const unsigned char (*diff_ids)[32], size_t n,
 		      char **json, size_t *len, json_t **platform)
@@ -162,6 +202,8 @@ int image_config_make(const struct image_out_opts *o,
 	    json_object_set_new(cfg, "created", json_string(created)))
 		goto out;
 	rc = set_rootfs(cfg, diff_ids, n);
+	if (!rc)
+		rc = set_env(cfg, o);
 	if (!rc)
 		rc = set_history(cfg, o, created);
 	if (!rc && !(*json = image_json_dump(cfg, len)))

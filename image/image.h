@@ -163,7 +163,20 @@ struct image_out_opts {
 	const json_t *config;
 	/* Annotations of the manifest (an object), or NULL. */
 	const json_t *annotations;
+	/* set_env: the config's Env becomes these nenv "NAME=VALUE"
+	 * strings (a script's env commands); else it stays as it is */
+	bool set_env;
+	const char *const *env;
+	size_t nenv;
 };
+
+/*
+ * The Env of img's config (image-spec config.md: "config.Env"), its
+ * "NAME=VALUE" strings borrowed from img until image_free, in a new array
+ * *out (free it; NULL when *n is 0). Entries that are not strings are
+ * left out. 0 or -ENOMEM.
+ */
+int image_config_env(const struct image *img, const char ***out, size_t *n);
 
 /*
  * Starts writing an image to spec ("oci:DIR[:TAG]" or

@@ -22,10 +22,33 @@ struct memfs_dir {
 	struct memfs_dentry **sorted;	/* count entries, or NULL: stale */
 };
 
+/*
+ * Dentries are carved from 64 KiB chunks of their filesystem, in classes
+ * of 8 bytes, each class with a free list (linked through ->parent): a
+ * dentry of a short name is 32 bytes here, 48 as a malloc chunk, and a
+ * layer of millions of names saves that much per name (README "Memory
+ * model"). The chunks go with the filesystem. Under AddressSanitizer
+ * dentries come from malloc, so that a use after free is still caught.
+ */
+#define DSLAB_CHUNK (64u << 10)
+#define DSLAB_CLASS(len) \
+	((offsetof(struct memfs_dentry, name) + (len) + 1 + 7) / 8)
+#if defined(__SANITIZE_ADDRESS__)
+#define DSLAB_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DSLAB_MALLOC 1
+#endif
+#endif
+
 struct memfs {
 	struct memfs_dentry *root;
 	uint64_t next_ino;
 	size_t ndentries;
+	void *chunks;		/* the dentry chunks, linked by first word */
+	char *bump;		/* free space of the newest chunk */
+	size_t left;
+	struct memfs_dentry *free[DSLAB_CLASS(255) + 1];
 };
 
 /* FNV-1a: cheap and good enough for file names. */
@@ -182,8 +205,13 @@ int memfs_readdir(struct memfs_dentry *dir, struct memfs_dentry ***list,
 int memfs_inode_new(struct memfs *fs, mode_t mode, const char *target,
 		    size_t len, struct memfs_inode **out)
 {
-	struct memfs_inode *ino = calloc(1, sizeof(*ino));
+	struct memfs_inode *ino;
 
+	if (len > UINT32_MAX)
+		return -ENAMETOOLONG;
+	if (fs->next_ino >= UINT32_MAX)
+		return -ENOSPC;
+	ino = calloc(1, sizeof(*ino));
 	if (!ino)
 		return -ENOMEM;
 	ino->mode = mode;
@@ -201,7 +229,7 @@ int memfs_inode_new(struct memfs *fs, mode_t mode, const char *target,
 			goto fail;
 		memcpy(ino->u.target, target, len);
 		ino->u.target[len] = '\0';
-		ino->target_len = len;
+		ino->target_len = (uint32_t)len;
 	} else if (!S_ISCHR(mode) && !S_ISBLK(mode) && !S_ISFIFO(mode) &&
 		   !S_ISSOCK(mode)) {
 		free(ino);
@@ -257,9 +285,65 @@ void memfs_inode_set_data(struct memfs_inode *ino, struct memfs_data *d)
 
 /* --- dentries ----------------------------------------------------------- */
 
-static struct memfs_dentry *dentry_alloc(const char *name, size_t len)
+/* Room for a dentry of a len-byte name: from its class, else new. */
+static void *dslab_get(struct memfs *fs, size_t len)
 {
-	struct memfs_dentry *d = malloc(sizeof(*d) + len + 1);
+	size_t k = DSLAB_CLASS(len);
+	struct memfs_dentry *d = fs->free[k];
+	void **chunk;
+
+#ifdef DSLAB_MALLOC
+	(void)d;
+	(void)chunk;
+	return malloc(k * 8);
+#else
+	if (d) {
+		fs->free[k] = d->parent;
+		return d;
+	}
+	if (fs->left < k * 8) {
+		chunk = malloc(DSLAB_CHUNK);
+		if (!chunk)
+			return NULL;
+		*chunk = fs->chunks;
+		fs->chunks = chunk;
+		fs->bump = (char *)chunk + 8;
+		fs->left = DSLAB_CHUNK - 8;
+	}
+	d = (struct memfs_dentry *)fs->bump;
+	fs->bump += k * 8;
+	fs->left -= k * 8;
+	return d;
+#endif
+}
+
+static void dslab_put(struct memfs *fs, struct memfs_dentry *d)
+{
+	size_t k = DSLAB_CLASS(d->namelen);
+
+#ifdef DSLAB_MALLOC
+	(void)k;
+	free(d);
+#else
+	d->parent = fs->free[k];
+	fs->free[k] = d;
+#endif
+}
+
+static void memfs_chunks_free(struct memfs *fs)
+{
+	while (fs->chunks) {
+		void *next = *(void **)fs->chunks;
+
+		free(fs->chunks);
+		fs->chunks = next;
+	}
+}
+
+static struct memfs_dentry *dentry_alloc(struct memfs *fs, const char *name,
+					 size_t len)
+{
+	struct memfs_dentry *d = dslab_get(fs, len);
 
 	if (!d)
 		return NULL;
@@ -280,7 +364,7 @@ int memfs_new(struct memfs **out)
 
 	if (!fs)
 		return -ENOMEM;
-	fs->root = dentry_alloc("", 0);
+	fs->root = dentry_alloc(fs, "", 0);
 	if (!fs->root)
 		goto fail_fs;
 	rc = memfs_inode_new(fs, S_IFDIR | 0755, NULL, 0, &fs->root->ino);
@@ -291,7 +375,8 @@ int memfs_new(struct memfs **out)
 	*out = fs;
 	return 0;
 fail_root:
-	free(fs->root);
+	dslab_put(fs, fs->root);
+	memfs_chunks_free(fs);
 fail_fs:
 	free(fs);
 	return rc;
@@ -333,7 +418,7 @@ int memfs_link(struct memfs *fs, struct memfs_dentry *dir, const char *name,
 	rc = dir_grow(t);
 	if (rc)
 		return rc;
-	d = dentry_alloc(name, len);
+	d = dentry_alloc(fs, name, len);
 	if (!d)
 		return -ENOMEM;
 	d->parent = dir;
@@ -360,7 +445,7 @@ static void dentry_release(struct memfs *fs, struct memfs_dentry *d)
 		memfs_inode_put(d->ino);
 	}
 	fs->ndentries--;
-	free(d);
+	dslab_put(fs, d);
 }
 
 /*
@@ -432,6 +517,7 @@ void memfs_free(struct memfs *fs)
 	if (!fs)
 		return;
 	dentry_free(fs, fs->root);
+	memfs_chunks_free(fs);
 	free(fs);
 }
 
@@ -451,7 +537,7 @@ int memfs_move(struct memfs *fs, struct memfs_dentry *d,
 	rc = dir_grow(newdir->ino->u.dir);
 	if (rc)
 		return rc;
-	nd = dentry_alloc(newname, len);
+	nd = dentry_alloc(fs, newname, len);
 	if (!nd)
 		return -ENOMEM;
 	nd->ino = d->ino;
@@ -466,7 +552,7 @@ int memfs_move(struct memfs *fs, struct memfs_dentry *d,
 			if (t->slots[i])
 				t->slots[i]->parent = nd;
 	}
-	free(d);
+	dslab_put(fs, d);
 	slots_put(newdir->ino->u.dir->slots, newdir->ino->u.dir->cap, nd);
 	newdir->ino->u.dir->count++;
 	dir_changed(newdir->ino->u.dir);
@@ -548,6 +634,10 @@ int memfs_xattr_set(struct memfs_inode *ino, const char *name,
 		ino->xattrs[pos].value = v;
 		ino->xattrs[pos].len = len;
 		return 0;
+	}
+	if (ino->nxattrs == UINT16_MAX) {
+		free(v);
+		return -ENOSPC;
 	}
 	nm = strdup(name);
 	if (!nm)

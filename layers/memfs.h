@@ -79,26 +79,29 @@ struct memfs_dir;	/* a directory's children; private to memfs.c */
 /*
  * Inode. Fields are public for speed and read freely; change them only
  * through memfs functions where one exists (xattrs, data, children).
- * nlink counts this layer's dentries naming the inode.
+ * nlink counts this layer's dentries naming the inode. Packed to 72 bytes
+ * (an 80-byte malloc chunk; README "Memory model"): a stack of millions
+ * of entries has about one inode per entry.
  */
 struct memfs_inode {
 	mode_t mode;		/* S_IFMT type and permission bits */
-	uint32_t flags;		/* enum memfs_inode_flags */
+	uint16_t flags;		/* enum memfs_inode_flags */
+	uint16_t nxattrs;	/* xattrs sorted by name (strcmp); at most
+				   XATTR_LIST_MAX / 2 fit in a name list */
 	uid_t uid;
 	gid_t gid;
 	uint32_t nlink;
 	unsigned refs;
-	uint64_t ino;		/* unique within its memfs, never 0 */
-	dev_t rdev;		/* char and block devices */
+	uint32_t ino;		/* unique within its memfs, never 0 */
+	uint32_t target_len;	/* S_ISLNK: bytes of target */
 	struct timespec mtime;
-	uint32_t nxattrs;	/* xattrs sorted by name (strcmp) */
 	struct memfs_xattr *xattrs;
 	union {
 		struct memfs_data *data;	/* S_ISREG: never NULL */
 		struct memfs_dir *dir;		/* S_ISDIR: never NULL */
 		char *target;			/* S_ISLNK: owned, NUL-term */
 	} u;
-	size_t target_len;	/* S_ISLNK: bytes of target */
+	dev_t rdev;		/* char and block devices */
 };
 
 enum memfs_dentry_flags {
@@ -212,7 +215,9 @@ size_t memfs_count(const struct memfs *fs);
  * nlink 0, refs 1 (the caller's; memfs_inode_put when not linked). A
  * regular file gets the empty data object, a directory an empty child
  * table, a symlink the target (len bytes, need not be NUL-terminated; NULL
- * for others). Returns 0 and sets *out, or -ENOMEM, -EINVAL (bad type).
+ * for others). Returns 0 and sets *out, or -ENOMEM, -EINVAL (bad type),
+ * -ENAMETOOLONG (a target of 4 GiB or more), -ENOSPC (2^32 - 1 inodes
+ * made in fs already).
  */
 int memfs_inode_new(struct memfs *fs, mode_t mode, const char *target,
 		    size_t len, struct memfs_inode **out);
@@ -295,8 +300,9 @@ int memfs_xattr_fits(const struct memfs_inode *ino, const char *name,
 		     size_t len);
 
 /*
- * Sets xattr name to len bytes of value (copied), replacing any. Returns 0
- * or -ENOMEM.
+ * Sets xattr name to len bytes of value (copied), replacing any. Returns 0,
+ * -ENOSPC (65,535 xattrs on ino already; MEMFS_XATTR_LIST_MAX keeps them
+ * fewer) or -ENOMEM.
  */
 int memfs_xattr_set(struct memfs_inode *ino, const char *name,
 		    const void *value, size_t len);

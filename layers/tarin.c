@@ -101,11 +101,12 @@ static int archive_setup(struct tarin_loader *ld)
 		return archive_fail(ld);
 	tarin_input_callbacks(ld);
 	if (archive_read_open1(a) != ARCHIVE_OK) {
-		if (!ld->in.nread)
+		if (!ld->in.nread && !ld->in.failed)
 			return err_set(ld->e, -EINVAL, "empty layer");
 		return archive_fail(ld);
 	}
-	ld->inplace = ld->in.regular && archive_filter_count(a) == 1 &&
+	ld->inplace = ld->in.regular && !ld->in.gz &&
+		      archive_filter_count(a) == 1 &&
 		      archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE;
 	if (!ld->inplace)
 		return 0;
@@ -330,6 +331,7 @@ static void loader_release(struct tarin_loader *ld)
 	memfs_src_put(ld->sp.src);
 	memfs_free(ld->fs);
 	free(ld->in.block);
+	tarin_gz_free(ld->in.gz);
 	free(ld->sp.buf);
 	free(ld->name.p);
 	free(ld->target.p);

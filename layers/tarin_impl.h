@@ -1,7 +1,8 @@
 /*
  * tarin_impl: what layers/tarin.c (libarchive, content, the loader),
- * layers/tarin_input.c (the input and the spool) and layers/tarin_entry.c
- * (names, the tree, whiteouts) share. Private to them; the interface is
+ * layers/tarin_input.c (the input and the spool), layers/tarin_gz.c (gzip
+ * inflated by ISA-L) and layers/tarin_entry.c (names, the tree,
+ * whiteouts) share. Private to them; the interface is
  * tarin.h.
  */
 #ifndef OVERTAR_TARIN_IMPL_H
@@ -22,6 +23,7 @@ struct memfs;
 struct memfs_dentry;
 struct memfs_inode;
 struct memfs_src;
+struct tarin_gz;
 
 #define TARIN_NAME_MAX 255	/* bytes of one component, as NAME_MAX */
 #define TARIN_BLOCK (1u << 20)	/* read and spool buffers */
@@ -49,8 +51,40 @@ struct tarin_input {
 	/* tarin_src.sha256: every byte from base to size is hashed */
 	const unsigned char *want;
 	struct sha256_ctx hash;
+	/* a gzip layer, inflated by ISA-L before libarchive (tarin_gz.c) */
+	struct tarin_gz *gz;
+	bool failed;		/* a read failed: libarchive has the error */
 	struct progress *progress;	/* or NULL */
 };
+
+/*
+ * Reads the layer's next bytes into in->block (hashing them for
+ * tarin_src.sha256), never past the end of a window. Returns the count,
+ * 0 at the end, or -1 with errno set. (tarin_input.c)
+ */
+ssize_t tarin_in_next(struct tarin_input *in);
+
+/* --- the gzip stage (tarin_gz.c) --------------------------------------- */
+
+/* Whether the n bytes at p begin a gzip member (RFC 1952 ID1, ID2, CM 8). */
+bool tarin_gz_magic(const unsigned char *p, size_t n);
+/*
+ * Starts inflating in's stream, whose first n bytes are in in->block: sets
+ * in->gz (freed by tarin_gz_free). Returns 0 or -ENOMEM.
+ */
+int tarin_gz_start(struct tarin_input *in, size_t n);
+/*
+ * The next bytes of the inflated stream, in a buffer valid until the next
+ * call: returns their count (0 at the end of the last member) and sets
+ * *buf, or a negative errno: -EIO with *msg saying what is damaged, else a
+ * read error with *msg NULL. Never prints.
+ */
+ssize_t tarin_gz_read(struct tarin_input *in, const void **buf,
+		      const char **msg);
+/* From now on tarin_gz_read ends with the current member, after its
+ * trailer is checked, not at the end of the last. */
+void tarin_gz_drain(struct tarin_gz *gz);
+void tarin_gz_free(struct tarin_gz *gz);
 
 /* The per-layer spool: an unlinked file written through a buffer. */
 struct tarin_spool {
@@ -128,8 +162,10 @@ int tarin_input_open(struct tarin_loader *ld, const struct tarin_src *src);
 /* Sets ld->a's read (and, for a regular file, skip) callbacks on ld->in. */
 void tarin_input_callbacks(struct tarin_loader *ld);
 /*
- * With a digest to check (tarin_src.sha256): reads what libarchive left
- * and compares. 0, or -EBADMSG / -EIO / read errors recorded on ld->e.
+ * For a gzip layer, inflates the rest of the member holding the tar's end
+ * and checks its trailer; with a digest to check (tarin_src.sha256), reads
+ * what libarchive left and compares. 0, or -EIO (damaged gzip), -ENOSPC
+ * (budget), -EBADMSG, read errors, recorded on ld->e.
  */
 int tarin_input_verify(struct tarin_loader *ld);
 

@@ -25,8 +25,7 @@
 #include "layers/memfs.h"
 #include "layers/tarin_impl.h"
 
-/* Reads the next block, never past the end of a window. */
-static ssize_t in_next(struct tarin_input *in)
+ssize_t tarin_in_next(struct tarin_input *in)
 {
 	size_t want = in->chunk ? in->chunk : TARIN_BLOCK;
 	ssize_t n;
@@ -47,18 +46,45 @@ static ssize_t in_next(struct tarin_input *in)
 	return n;
 }
 
+/*
+ * libarchive's read callback: the layer's bytes, or, for a gzip layer, the
+ * bytes ISA-L inflates from them (tarin_gz.c), recognised by the first
+ * block's magic.
+ */
 static la_ssize_t in_read(struct archive *a, void *cd, const void **buf)
 {
 	struct tarin_input *in = cd;
-	ssize_t n = in_next(in);
+	const char *msg = NULL;
+	ssize_t n;
 
-	if (n < 0) {
-		archive_set_error(a, errno, "read error: %s", strerror(errno));
+	if (in->gz)
+		goto inflate;
+	n = tarin_in_next(in);
+	if (n < 0)
+		goto fail;
+	if (in->nread || !tarin_gz_magic(in->block, (size_t)n)) {
+		in->nread += (uint64_t)n;
+		*buf = in->block;
+		return n;
+	}
+	if (tarin_gz_start(in, (size_t)n)) {
+		archive_set_error(a, ENOMEM, "out of memory");
 		return -1;
 	}
-	in->nread += (uint64_t)n;
-	*buf = in->block;
-	return n;
+inflate:
+	n = tarin_gz_read(in, buf, &msg);
+	if (n >= 0) {
+		in->nread += (uint64_t)n;
+		return n;
+	}
+	errno = (int)-n;
+fail:
+	in->failed = true;
+	if (msg)
+		archive_set_error(a, errno, "%s", msg);
+	else
+		archive_set_error(a, errno, "read error: %s", strerror(errno));
+	return -1;
 }
 
 /*
@@ -74,8 +100,9 @@ static la_int64_t in_skip(struct archive *a, void *cd, la_int64_t req)
 		return 0;
 	if ((uint64_t)req > in->size - (uint64_t)cur)
 		req = (la_int64_t)(in->size - (uint64_t)cur);
-	if (in->want)
-		return 0;	/* libarchive reads instead: we hash it all */
+	if (in->want || in->gz)
+		return 0;	/* libarchive reads instead: we hash or
+				   inflate it all */
 	if (lseek(in->fd, (off_t)req, SEEK_CUR) < 0)
 		return 0;
 	in->pos += (uint64_t)req;
@@ -92,8 +119,36 @@ void tarin_input_callbacks(struct tarin_loader *ld)
 }
 
 /*
- * Hashes what libarchive left unread (the zero blocks after the end, the
- * rest of a compressed stream) and compares the digest.
+ * Inflates what is left of the gzip member that holds the tar's end, so
+ * that its trailer is checked (tarin_gz.c); those bytes count against the
+ * expansion budget, as spooled ones do, so that a bomb after the end of
+ * the tar costs no more than one inside it.
+ */
+static int gz_finish(struct tarin_loader *ld)
+{
+	const void *buf;
+	const char *msg;
+	ssize_t n;
+	int rc;
+
+	if (!ld->in.gz)
+		return 0;
+	tarin_gz_drain(ld->in.gz);
+	while ((n = tarin_gz_read(&ld->in, &buf, &msg)) > 0)
+		if ((rc = tarin_spool_charge(ld, (uint64_t)n)))
+			return rc;
+	if (n < 0 && msg)
+		return err_set(ld->e, (int)n, "%s", msg);
+	if (n < 0)
+		return err_set(ld->e, (int)n, "read error: %s",
+			       strerror((int)-n));
+	return 0;
+}
+
+/*
+ * Checks the gzip trailer, then hashes what libarchive left unread (the
+ * zero blocks after the end, the rest of a compressed stream) and
+ * compares the digest.
  */
 int tarin_input_verify(struct tarin_loader *ld)
 {
@@ -101,10 +156,13 @@ int tarin_input_verify(struct tarin_loader *ld)
 	unsigned char got[SHA256_DIGEST_SIZE];
 	char hex[2][2 * SHA256_DIGEST_SIZE + 1];
 	ssize_t n;
+	int rc = gz_finish(ld);
 
+	if (rc)
+		return rc;
 	if (!in->want)
 		return 0;
-	while ((n = in_next(in)) > 0)
+	while ((n = tarin_in_next(in)) > 0)
 		;
 	if (n < 0)
 		return err_set(ld->e, -errno, "read error: %s",

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/io.h"
+#include "base/suggest.h"
 #include "layers/memfs.h"
 
 /* The copy-in buffer, when the kernel will not copy (EXDEV...). */
@@ -41,35 +42,6 @@ int script_failf(struct script_ctx *c, const char *path, int rc,
 		va_end(ap);
 	}
 	return script_fail(c, path, rc);
-}
-
-int script_parse_mode(const char *s, mode_t *out)
-{
-	unsigned long v = 0;
-
-	/* Any number of octal digits, the value at most 07777 (gnulib
-	 * mode_compile: "000755" is a mode). */
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '7')
-			return -EINVAL;
-		v = v * 8 + (unsigned long)(*s - '0');
-		if (v > 07777)
-			return -EINVAL;
-	}
-	*out = (mode_t)v;
-	return 0;
-}
-
-mode_t script_dir_mode(const char *spec, mode_t mode, mode_t cur)
-{
-	/* gnulib modechange.c: a numeric mode of fewer than five digits
-	 * "mentions" setuid and setgid only where it sets them; for a
-	 * directory mode_adjust keeps the bits not mentioned. */
-	mode_t keep = strlen(spec) < 5 ? (S_ISUID | S_ISGID) & ~mode : 0;
-
-	return (cur & keep) | (mode & 07777 & ~keep);
 }
 
 struct memfs_data *script_text_data(const void *buf, size_t len)
@@ -211,6 +183,41 @@ int script_spool_data(struct script_ctx *c, int fd, uint64_t size,
 	return rc;
 }
 
+int script_spool_write(struct script_ctx *c, const void *buf, size_t len)
+{
+	uint64_t off;
+	int rc = 0;
+
+	if (!c->spool && (rc = spool_open(c)))
+		return rc;
+	off = c->spool->size;
+	rc = io_pwrite_all(c->spool->fd, buf, len, off);
+	if (!rc)
+		c->spool->size += len;
+	return rc;
+}
+
+uint64_t script_spool_size(const struct script_ctx *c)
+{
+	return c->spool ? c->spool->size : 0;
+}
+
+int script_spool_take(struct script_ctx *c, uint64_t start,
+		      struct memfs_data **out)
+{
+	uint64_t size = c->spool ? c->spool->size - start : 0;
+
+	if (!size) {
+		*out = memfs_data_empty();
+		return 0;
+	}
+	*out = memfs_data_new(size, 1);
+	if (!*out)
+		return -ENOMEM;
+	memfs_data_push(*out, 0, size, c->spool, start);
+	return 0;
+}
+
 char *script_join(const char *dir, const char *name)
 {
 	size_t dl = strlen(dir);
@@ -261,46 +268,165 @@ int script_target(struct script_ctx *c, const char *src, const char *dst,
 	return *out ? 0 : -ENOMEM;
 }
 
+/* Records option letter o (a value: val) as given. */
+static void set_opt(struct script_ctx *c, char o, const char *val)
+{
+	c->flags |= 1ull << script_optbit(o);
+	if (val)
+		c->val[script_optbit(o)] = val;
+}
+
+/* A long option --name or --name=VALUE at word i; may take word i + 1. */
+static int long_opt(struct script_ctx *c, struct script_line *l, size_t *i)
+{
+	const char *w = l->argv[*i] + 2, *eq = strchr(w, '=');
+	size_t n = eq ? (size_t)(eq - w) : strlen(w);
+	const struct script_longopt *lo = c->cmd->longs;
+
+	while (lo && lo->name && (strlen(lo->name) != n ||
+				  strncmp(lo->name, w, n)))
+		lo++;
+	if (!lo || !lo->name)
+		return script_failf(c, NULL, -EINVAL, "unknown option '%s'",
+				    l->argv[*i]);
+	if (!lo->arg && eq)
+		return script_failf(c, NULL, -EINVAL, "option '--%s' takes "
+				    "no value", lo->name);
+	if (lo->arg && !eq && *i + 1 >= l->argc)
+		return script_failf(c, NULL, -EINVAL, "option '--%s' needs a "
+				    "value", lo->name);
+	set_opt(c, lo->letter, !lo->arg ? NULL : eq ? eq + 1 : l->argv[++*i]);
+	return 0;
+}
+
+/*
+ * chmod -w, chmod -x: a word that is a mode starting with '-' is the mode,
+ * not options, as coreutils chmod.c accepts these "nonportable uses".
+ */
+static bool is_minus_mode(const struct script_ctx *c, const char *w)
+{
+	struct script_mode *m;
+
+	/* "--x" is a long option to getopt_long, and so an unknown one */
+	if (strcmp(c->cmd->name, "chmod") || w[1] == '-' ||
+	    w[strspn(w, "-rwxXstugoa,+=")])
+		return false;
+	if (script_mode_parse(w, &m))
+		return false;
+	script_mode_free(m);
+	return true;
+}
+
+/* Short options in word w (after the '-'); may take word i + 1. */
+static int short_opts(struct script_ctx *c, struct script_line *l, size_t *i)
+{
+	const char *w = l->argv[*i];
+
+	for (size_t k = 1; w[k]; k++) {
+		bool letter = (w[k] >= 'a' && w[k] <= 'z') ||
+			      (w[k] >= 'A' && w[k] <= 'Z');
+		const char *o = letter ? strchr(c->cmd->opts, w[k]) : NULL;
+
+		if (!o)
+			return script_failf(c, NULL, -EINVAL,
+					    "unknown option '-%c'", w[k]);
+		if (o[1] != ':') {
+			set_opt(c, w[k], NULL);
+			continue;
+		}
+		if (w[k + 1])
+			set_opt(c, w[k], w + k + 1);
+		else if (*i + 1 < l->argc)
+			set_opt(c, w[k], l->argv[++*i]);
+		else
+			return script_failf(c, NULL, -EINVAL,
+					    "option '-%c' needs a value", w[k]);
+		break;
+	}
+	return 0;
+}
+
 /* getopt(3) over the words after the command name, options first. */
-static int parse_opts(struct script_ctx *c, struct script_line *l)
+static int parse_opts(struct script_ctx *c, struct script_line *l,
+		      size_t *first)
 {
 	size_t i = 1;
+	int rc = 0;
 
-	for (; i < l->argc; i++) {
+	for (; !rc && i < l->argc; i++) {
 		const char *w = l->argv[i];
 
-		if (w[0] != '-' || !w[1])
+		if (w[0] != '-' || !w[1] || is_minus_mode(c, w))
 			break;
 		if (!strcmp(w, "--")) {
 			i++;
 			break;
 		}
-		for (size_t k = 1; w[k]; k++) {
-			const char *o = islower((unsigned char)w[k])
-						? strchr(c->cmd->opts, w[k])
-						: NULL;
-			if (!o)
-				return script_failf(c, NULL, -EINVAL,
-						    "unknown option '-%c'", w[k]);
-			c->flags |= 1u << (w[k] - 'a');
-			if (o[1] != ':')
-				continue;
-			if (w[k + 1]) {
-				c->val[w[k] - 'a'] = w + k + 1;
-			} else if (i + 1 < l->argc) {
-				c->val[w[k] - 'a'] = l->argv[++i];
-			} else {
-				return script_failf(c, NULL, -EINVAL,
-						    "option '-%c' needs a value",
-						    w[k]);
-			}
-			break;
-		}
+		rc = w[1] == '-' ? long_opt(c, l, &i) : short_opts(c, l, &i);
 	}
-	c->args = l->argv + i;
-	c->lens = l->lens + i;
-	c->nargs = l->argc - i;
+	*first = i;
+	return rc;
+}
+
+/* Adds word w (len bytes, taken over) to the positional words. */
+static int push_word(struct script_ctx *c, char *w, size_t len)
+{
+	char **v = realloc(c->owned, (c->nowned + 2) * sizeof(*v));
+	size_t *lens;
+
+	if (v)
+		c->owned = v;
+	lens = v ? realloc(c->lens, (c->nowned + 1) * sizeof(*lens)) : NULL;
+	if (!lens) {
+		free(w);
+		return -ENOMEM;
+	}
+	c->lens = lens;
+	c->owned[c->nowned] = w;
+	c->lens[c->nowned++] = len;
+	c->owned[c->nowned] = NULL;
 	return 0;
+}
+
+/*
+ * The positional words from first on, each pattern replaced by the paths
+ * it matches (XCU 2.13.3). A pattern matching nothing is an error, except
+ * under rm -f, where it is dropped as a missing name would be ignored.
+ */
+static int expand_words(struct script_ctx *c, struct script_line *l,
+			size_t first)
+{
+	bool quiet = !strcmp(c->cmd->name, "rm") && script_opt(c, 'f');
+	int rc = 0;
+
+	for (size_t i = first; !rc && i < l->argc; i++) {
+		struct vfs_names ns = { 0 };
+
+		if (!l->pats[i]) {
+			char *w = malloc(l->lens[i] + 1);
+
+			if (w)
+				memcpy(w, l->argv[i], l->lens[i] + 1);
+			rc = w ? push_word(c, w, l->lens[i]) : -ENOMEM;
+			continue;
+		}
+		/* the image is not where copy-in's HOSTPATH is */
+		if (i == first && !strcmp(c->cmd->name, "copy-in"))
+			return script_failf(c, l->argv[i], -EINVAL, "a pattern "
+					    "in HOSTPATH would be expanded against "
+					    "the image: quote it");
+		rc = script_glob(c->env->fs, l->pats[i], &ns);
+		if (!rc && !ns.n && !quiet)
+			rc = script_failf(c, l->argv[i], -ENOENT, "no match");
+		for (size_t k = 0; !rc && k < ns.n; k++) {
+			rc = push_word(c, ns.v[k], strlen(ns.v[k]));
+			ns.v[k] = NULL;	/* push_word took it */
+		}
+		script_glob_free(&ns);
+	}
+	c->args = c->owned;
+	c->nargs = c->nowned;
+	return rc;
 }
 
 /* Checks the word count; a heredoc counts as the last word. */
@@ -355,18 +481,22 @@ static size_t content_word(const struct script_cmd *cmd)
  * rm -r "/etc\x00/x" removed /etc: every word but content is refused
  * with one, the word shown with the NUL escaped.
  */
-static int check_nul(struct script_ctx *c, const struct script_line *l)
+static int check_nul(struct script_ctx *c, const struct script_line *l,
+		     size_t first)
 {
 	size_t content = content_word(c->cmd);
-	size_t first = l->argc - c->nargs;	/* the first positional word */
 
-	for (size_t i = 1; i < l->argc; i++) {
-		const char *w = l->argv[i], *z = memchr(w, '\0', l->lens[i]);
+	for (size_t i = 1; i < first + c->nargs; i++) {
+		/* options are the line's words; operands, once expanded,
+		 * the command's */
+		const char *w = i < first ? l->argv[i] : c->args[i - first];
+		size_t len = i < first ? l->lens[i] : c->lens[i - first];
+		const char *z = memchr(w, '\0', len);
 		size_t k = 0;
 
 		if (!z || (i >= first && i - first == content))
 			continue;
-		for (size_t j = 0; j < l->lens[i] && k + 5 < sizeof(c->errpath);
+		for (size_t j = 0; j < len && k + 5 < sizeof(c->errpath);
 		     j++) {
 			if (w[j])
 				c->errpath[k++] = w[j];
@@ -380,30 +510,57 @@ static int check_nul(struct script_ctx *c, const struct script_line *l)
 	return 0;
 }
 
+/* "unknown command", with the closest names when there are some. */
+static int unknown_command(struct script_ctx *c, const char *name)
+{
+	char near[256];
+	size_t n;
+	const char *const *names = script_cmd_names(&n);
+
+	suggest_names(name, names, n, near, sizeof(near));
+	if (near[0])
+		return script_failf(c, NULL, -EINVAL, "unknown command; did "
+				    "you mean %s?", near);
+	return script_failf(c, NULL, -EINVAL, "unknown command");
+}
+
 static int run_line(struct script_env *env, const char *basedir,
 		    struct script_line *l, struct memfs_src **spool,
 		    struct err *e)
 {
 	struct script_ctx c = { .env = env, .basedir = basedir,
+				.lineno = l->lineno,
 				.input = l->input, .input_len = l->input_len,
 				.spool = *spool };
+	size_t first = 0;
 	int rc;
 
 	c.cmd = script_cmd_find(l->argv[0]);
 	if (!c.cmd) {
-		rc = script_failf(&c, NULL, -EINVAL, "unknown command");
+		rc = unknown_command(&c, l->argv[0]);
 	} else {
-		rc = parse_opts(&c, l);
+		rc = parse_opts(&c, l, &first);
 		if (!rc)
-			rc = check_nul(&c, l);
+			rc = expand_words(&c, l, first);
+		/* rm -f of patterns that matched nothing: nothing to do, as
+		 * rm -f without operands succeeds */
+		if (!rc && !c.nargs && first < l->argc)
+			goto out;
+		if (!rc)
+			rc = check_nul(&c, l, first);
 		if (!rc)
 			rc = check_count(&c);
 		if (!rc)
 			rc = c.cmd->run(&c);
 	}
+out:
 	*spool = c.spool;
 	if (rc)
 		describe(&c, l->argv[0], rc, e);
+	for (size_t i = 0; i < c.nowned; i++)
+		free(c.owned[i]);
+	free(c.owned);
+	free(c.lens);
 	return rc;
 }
 
@@ -416,6 +573,7 @@ int script_run(struct script_env *env, const char *name, const char *text,
 	int rc;
 
 	script_lex_init(&lx, text, len);
+	script_lex_vars(&lx, script_var_lookup, env);
 	while ((rc = script_lex_next(&lx, &l, e)) == 1) {
 		rc = run_line(env, basedir, &l, &spool, e);
 		if (rc)

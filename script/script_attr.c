@@ -4,6 +4,8 @@
  */
 #include "script/script_impl.h"
 
+#include "base/grow.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -33,33 +35,194 @@ static int set_each(struct script_ctx *c, size_t first, bool follow,
 	return rc;
 }
 
-int script_chmod(struct script_ctx *c)
+/* The state of a tree walk: the names from the top down to where it is. */
+struct walk {
+	struct script_ctx *c;
+	char **names;		/* names[0]: the path as given */
+	size_t depth, cap;
+};
+
+struct walk_item {
+	struct vfs_node *n;
+	char *name;		/* NULL for a directory's after-visit */
+	size_t depth;
+	bool post;
+};
+
+typedef int (*walk_fn)(struct script_ctx *c, struct vfs_node *n,
+		       const struct vfs_attr *a, bool top, void *arg);
+
+/* Makes names[depth] the name, dropping deeper ones (takes name over). */
+static int walk_enter(struct walk *w, size_t depth, char *name)
+{
+	while (w->depth > depth)
+		free(w->names[--w->depth]);
+	if (!name)
+		return 0;
+	if (grow(&w->names, depth, &w->cap, sizeof(*w->names))) {
+		free(name);
+		return -ENOMEM;
+	}
+	w->names[w->depth++] = name;
+	return 0;
+}
+
+/* Records the path down to depth names as the failure's subject. */
+static int walk_fail(struct walk *w, size_t depth, int rc)
+{
+	size_t len = 1, at = 0;
+	char *p;
+
+	if (depth > w->depth)
+		depth = w->depth;
+	for (size_t i = 0; i < depth; i++)
+		len += strlen(w->names[i]) + 1;
+	p = malloc(len);
+	if (!p)
+		return rc;
+	for (size_t i = 0; i < depth; i++) {
+		size_t n = strlen(w->names[i]);
+
+		if (at && p[at - 1] != '/')
+			p[at++] = '/';
+		memcpy(p + at, w->names[i], n);
+		at += n;
+	}
+	p[at] = '\0';
+	script_fail(w->c, p, rc);
+	free(p);
+	return rc;
+}
+
+static int push_item(struct walk_item **st, size_t *n, size_t *cap,
+		     struct walk_item it)
+{
+	if (grow(st, *n, cap, sizeof(**st)))
+		return -ENOMEM;
+	(*st)[(*n)++] = it;
+	return 0;
+}
+
+/* Pushes dir's children, last first, so that they come off in byte order. */
+static int push_children(struct script_ctx *c, struct vfs_node *dir,
+			 size_t depth, struct walk_item **st, size_t *n,
+			 size_t *cap)
 {
 	struct vfs_fs *fs = c->env->fs;
-	struct vfs_setattr sa = { .mask = VFS_SET_MODE };
-	mode_t mode;
-	int rc = 0;
+	struct vfs_names ns;
+	int rc = vfs_list(fs, dir, &ns);
 
-	if (script_parse_mode(c->args[0], &mode))
-		return script_failf(c, NULL, -EINVAL, "invalid mode '%s'",
-				    c->args[0]);
+	for (size_t i = ns.n; !rc && i-- > 0;) {
+		/* the names live in one buffer of ns: each item owns a copy */
+		struct walk_item it = { .depth = depth,
+					.name = strdup(ns.v[i]) };
+
+		rc = it.name ? vfs_lookup(fs, dir, ns.v[i], strlen(ns.v[i]),
+					  &it.n) : -ENOMEM;
+		if (!rc)
+			rc = push_item(st, n, cap, it);
+		if (rc) {
+			vfs_put(fs, it.n);
+			free(it.name);
+		}
+	}
+	vfs_names_free(&ns);
+	return rc;
+}
+
+/*
+ * Calls fn on path and, for a directory, on everything below it, with an
+ * explicit stack (a deep tree is a valid image). Only path itself is
+ * followed when follow; below it symlinks are handed to fn, never
+ * entered (fts FTS_PHYSICAL, as chown -R and chmod -R walk). Directories
+ * come before their entries, or after them when post (chown -R acts on
+ * FTS_DP, chmod -R on FTS_D: coreutils chown-core.c, chmod.c).
+ */
+static int walk_tree(struct script_ctx *c, const char *path, bool follow,
+		     bool post, walk_fn fn, void *arg)
+{
+	struct vfs_fs *fs = c->env->fs;
+	struct walk w = { .c = c };
+	struct walk_item *st = NULL, it = { .depth = 0 };
+	size_t n = 0, cap = 0;
+	int rc = vfs_resolve(fs, path, follow, &it.n);
+
+	it.name = rc ? NULL : strdup(path);
+	if (!rc)
+		rc = it.name ? push_item(&st, &n, &cap, it) : -ENOMEM;
+	if (rc) {
+		vfs_put(fs, it.n);
+		free(it.name);
+		return script_fail(c, path, rc);
+	}
+	while (!rc && n) {
+		struct vfs_attr a;
+
+		it = st[--n];
+		rc = it.post ? 0 : walk_enter(&w, it.depth, it.name);
+		if (!rc)
+			rc = vfs_getattr(fs, it.n, &a);
+		if (!rc && (it.post || !S_ISDIR(a.mode) || !post))
+			rc = fn(c, it.n, &a, it.depth == 0, arg);
+		if (!rc && !it.post && S_ISDIR(a.mode) && post)
+			rc = push_item(&st, &n, &cap, (struct walk_item){
+				.n = vfs_get(fs, it.n), .depth = it.depth,
+				.post = true });
+		if (!rc && !it.post && S_ISDIR(a.mode))
+			rc = push_children(c, it.n, it.depth + 1, &st, &n,
+					   &cap);
+		if (rc)
+			walk_fail(&w, it.depth + 1, rc);
+		vfs_put(fs, it.n);
+	}
+	while (n--) {
+		vfs_put(fs, st[n].n);
+		free(st[n].name);
+	}
+	free(st);
+	walk_enter(&w, 0, NULL);
+	free(w.names);
+	return rc;
+}
+
+/* chmod of one entry: symlinks found below the top are left alone, as
+ * chmod -R leaves them (a mode change would reach their target). */
+static int chmod_one(struct script_ctx *c, struct vfs_node *n,
+		     const struct vfs_attr *a, bool top, void *arg)
+{
+	struct vfs_setattr sa = { .mask = VFS_SET_MODE };
+
+	if (S_ISLNK(a->mode))
+		return 0;
+	sa.mode = script_mode_apply(arg, a->mode, S_ISDIR(a->mode));
+	return vfs_setattr(c->env->fs, n, &sa);
+}
+
+int script_chmod(struct script_ctx *c)
+{
+	struct script_mode *m;
+	int rc = script_mode_parse(c->args[0], &m);
+
+	if (rc)
+		return rc == -EINVAL ? script_failf(c, NULL, rc, "invalid mode "
+						    "'%s'", c->args[0]) : rc;
 	for (size_t i = 1; !rc && i < c->nargs; i++) {
 		struct vfs_node *n = NULL;
 		struct vfs_attr a;
 
-		rc = vfs_resolve(fs, c->args[i], true, &n);
-		if (!rc)
-			rc = vfs_getattr(fs, n, &a);
-		if (!rc) {
-			/* a directory keeps setuid and setgid as chmod(1)
-			 * says ("00755" clears them) */
-			sa.mode = S_ISDIR(a.mode) ? script_dir_mode(c->args[0],
-							mode, a.mode) : mode;
-			rc = vfs_setattr(fs, n, &sa);
+		if (script_opt(c, 'R')) {
+			rc = walk_tree(c, c->args[i], true, false, chmod_one, m);
+			continue;
 		}
-		vfs_put(fs, n);
+		rc = vfs_resolve(c->env->fs, c->args[i], true, &n);
+		if (!rc)
+			rc = vfs_getattr(c->env->fs, n, &a);
+		if (!rc)
+			rc = chmod_one(c, n, &a, true, m);
+		vfs_put(c->env->fs, n);
 		script_fail(c, c->args[i], rc);
 	}
+	script_mode_free(m);
 	return rc;
 }
 
@@ -85,28 +248,16 @@ static bool id_field(const char *s, unsigned long *out)
 static int lookup_id(struct vfs_fs *fs, const char *file, const char *name,
 		     unsigned long *id, unsigned long *gid)
 {
-	struct memfs_data *d = NULL;
-	struct vfs_node *n;
 	char *text = NULL, *line, *save;
-	ssize_t got;
-	int rc = vfs_resolve(fs, file, true, &n);
+	size_t len;
+	int rc = script_read_text(fs, file, &text, &len, NULL);
 
-	if (rc)
-		return -ENOENT;
-	rc = vfs_data(fs, n, &d);
-	vfs_put(fs, n);
-	if (!rc && d->size > (64u << 20))
+	if (!rc && len > (64u << 20))
 		rc = -EFBIG;
-	if (rc)
-		goto out;
-	text = malloc(d->size + 1);
-	rc = text ? 0 : -ENOMEM;
-	got = rc ? 0 : memfs_data_read(d, 0, text, d->size);
-	if (got < 0)
-		rc = (int)got;
-	if (rc)
-		goto out;
-	text[got] = '\0';
+	if (rc) {
+		free(text);
+		return rc;	/* -ENOENT: no file */
+	}
 	rc = -ENOENT;
 	for (line = strtok_r(text, "\n", &save); line && rc;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -124,9 +275,7 @@ static int lookup_id(struct vfs_fs *fs, const char *file, const char *name,
 			*gid = g;
 		rc = 0;
 	}
-out:
 	free(text);
-	memfs_data_put(d);
 	return rc;
 }
 
@@ -140,6 +289,19 @@ static bool numeric(const char *s)
 	return true;
 }
 
+/*
+ * A lookup of spec that failed with rc is an error to report: a file
+ * that cannot be read, unless spec is a number and the file is not one
+ * glibc could read either (a directory, an I/O error): nss_files then
+ * finds no such name and parse_user_spec takes the number, as the kernel
+ * oracle's chown does. Over 64 MiB stays an error: a name "0" could be in
+ * it. Never does a name fall back to root.
+ */
+static bool db_failed(const char *spec, int rc)
+{
+	return rc && rc != -ENOENT && (rc == -EFBIG || !numeric(spec));
+}
+
 /* A passwd or group file that cannot be read: the file and why. */
 static int db_error(struct script_ctx *c, const char *file, int rc)
 {
@@ -148,10 +310,10 @@ static int db_error(struct script_ctx *c, const char *file, int rc)
 			    : strerror(-rc));
 }
 
-/* OWNER[:GROUP]: numbers, or names from the image's own files. */
-static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
+int script_parse_owner(struct script_ctx *c, const char *arg, bool dflt_group,
+		       struct vfs_setattr *sa)
 {
-	char *spec = strdup(c->args[0]), *colon;
+	char *spec = strdup(arg), *colon;
 	unsigned long uid = 0, gid = 0, login = 0;
 	bool named = false;
 	int rc = spec ? 0 : -ENOMEM;
@@ -167,18 +329,18 @@ static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
 		sa->mask |= VFS_SET_UID;
 		rc = lookup_id(c->env->fs, "/etc/passwd", spec, &uid, &login);
 		named = !rc;
-		if (rc && rc != -ENOENT)
+		if (db_failed(spec, rc))
 			rc = db_error(c, "/etc/passwd", rc);
 		else if (!named && numeric(spec) && !(rc = 0))
 			uid = strtoul(spec, NULL, 10);
 		else if (!named)
 			rc = script_failf(c, NULL, -EINVAL, "invalid user: "
-					  "'%s'", c->args[0]);
+					  "'%s'", arg);
 	}
 	if (!rc && colon && *colon) {
 		sa->mask |= VFS_SET_GID;
 		rc = lookup_id(c->env->fs, "/etc/group", colon, &gid, NULL);
-		if (rc && rc != -ENOENT) {
+		if (db_failed(colon, rc)) {
 			rc = db_error(c, "/etc/group", rc);
 		} else if (rc) {
 			rc = 0;
@@ -186,8 +348,7 @@ static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
 				gid = strtoul(colon, NULL, 10);
 			else
 				rc = script_failf(c, NULL, -EINVAL,
-						  "invalid group: '%s'",
-						  c->args[0]);
+						  "invalid group: '%s'", arg);
 		}
 	} else if (!rc && colon && *spec) {
 		/* "user:" means the user's login group (chown(1)); a
@@ -196,23 +357,39 @@ static int parse_owner(struct script_ctx *c, struct vfs_setattr *sa)
 		gid = login;
 		if (!named)
 			rc = script_failf(c, NULL, -EINVAL, "invalid spec: "
-					  "'%s'", c->args[0]);
+					  "'%s'", arg);
+	} else if (!rc && dflt_group && *spec) {
+		/* COPY --chown=user: the user's group; a number: the same
+		 * number (Dockerfile reference, COPY --chown) */
+		sa->mask |= VFS_SET_GID;
+		gid = named ? login : uid;
 	}
 	if (!rc && (uid > 0xfffffffe || gid > 0xfffffffe))
-		rc = script_failf(c, NULL, -EINVAL, "invalid owner '%s'",
-				  c->args[0]);
+		rc = script_failf(c, NULL, -EINVAL, "invalid owner '%s'", arg);
 	sa->uid = (uid_t)uid;
 	sa->gid = (gid_t)gid;
 	free(spec);
 	return rc;
 }
 
+static int chown_one(struct script_ctx *c, struct vfs_node *n,
+		     const struct vfs_attr *a, bool top, void *arg)
+{
+	return vfs_setattr(c->env->fs, n, arg);
+}
+
 int script_chown(struct script_ctx *c)
 {
 	struct vfs_setattr sa = { 0 };
-	int rc = parse_owner(c, &sa);
+	int rc = script_parse_owner(c, c->args[0], false, &sa);
 
-	return rc ? rc : set_each(c, 1, !script_opt(c, 'h'), &sa);
+	if (rc || !script_opt(c, 'R'))
+		return rc ? rc : set_each(c, 1, !script_opt(c, 'h'), &sa);
+	/* -R is -P: no symlink followed, the command line's included
+	 * (chown.c: with FTS_PHYSICAL, dereference = 0) */
+	for (size_t i = 1; !rc && i < c->nargs; i++)
+		rc = walk_tree(c, c->args[i], false, true, chown_one, &sa);
+	return rc;
 }
 
 /* "@SECONDS[.FRACTION]", as touch -d accepts it. */
@@ -256,9 +433,9 @@ int script_touch(struct script_ctx *c)
 	bool follow = !script_opt(c, 'h');
 	int rc = 0;
 
-	if (script_opt(c, 'd') && parse_epoch(c->val['d' - 'a'], &sa.mtime))
+	if (script_opt(c, 'd') && parse_epoch(script_optval(c, 'd'), &sa.mtime))
 		return script_failf(c, NULL, -EINVAL, "invalid date '%s'",
-				    c->val['d' - 'a']);
+				    script_optval(c, 'd'));
 	if (c->env->clamp && (sa.mtime.tv_sec > c->env->now.tv_sec ||
 			      (sa.mtime.tv_sec == c->env->now.tv_sec &&
 			       sa.mtime.tv_nsec > c->env->now.tv_nsec)))
@@ -334,9 +511,9 @@ int script_truncate(struct script_ctx *c)
 	struct vfs_walk w;
 	int rc;
 
-	if (!script_opt(c, 's') || parse_size(c->val['s' - 'a'], &sa.size))
+	if (!script_opt(c, 's') || parse_size(script_optval(c, 's'), &sa.size))
 		return script_failf(c, NULL, -EINVAL, "invalid size '%s'",
-				    script_opt(c, 's') ? c->val['s' - 'a']
+				    script_opt(c, 's') ? script_optval(c, 's')
 						       : "");
 	rc = vfs_walk(fs, path, VFS_PARENT | VFS_FOLLOW, &w);
 	/* open("x/", O_CREAT) of a missing name is EISDIR (do_last) */

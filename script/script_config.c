@@ -13,19 +13,25 @@
 #include "script/script_cmds.h"
 #include "script/script_impl.h"
 
-int script_config_edit(struct script_ctx *c)
+int script_config_apply(struct script_ctx *c, const char *name,
+			char *const *args, size_t nargs)
 {
 	struct err e;
 	int rc;
 
+	err_clear(&e);
+	rc = image_edit(c->env->config, c->env->annotations, name, args,
+			nargs, &e);
+	if (rc == -EINVAL)
+		return script_failf(c, NULL, rc, "%s", e.msg);
+	return script_fail(c, NULL, rc);
+}
+
+int script_config_edit(struct script_ctx *c)
+{
 	if (!c->env->config)
 		return script_failf(c, NULL, -EINVAL, "config edits need an "
 				    "image output (-o oci:... or "
 				    "docker-archive:...)");
-	err_clear(&e);
-	rc = image_edit(c->env->config, c->env->annotations, c->cmd->name,
-			c->args, c->nargs, &e);
-	if (rc == -EINVAL)
-		return script_failf(c, NULL, rc, "%s", e.msg);
-	return script_fail(c, NULL, rc);
+	return script_config_apply(c, c->cmd->name, c->args, c->nargs);
 }

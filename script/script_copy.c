@@ -212,6 +212,46 @@ int script_cp(struct script_ctx *c)
 
 static int copyin(struct script_ctx *c, const char *host, const char *dst);
 
+int script_copyin_attrs(struct script_ctx *c, struct vfs_node *n)
+{
+	const struct script_copyin_opts *o = c->cmd_data;
+	struct vfs_fs *fs = c->env->fs;
+	struct vfs_setattr sa;
+	struct vfs_attr a;
+	int rc;
+
+	if (!o || (!o->owner.mask && !o->mode))
+		return 0;
+	rc = vfs_getattr(fs, n, &a);
+	/* the owner first: chown drops setuid and setgid, the mode after
+	 * puts them back (as cp -a orders them, coreutils copy.c) */
+	if (!rc && o->owner.mask)
+		rc = vfs_setattr(fs, n, &o->owner);
+	if (rc || !o->mode || S_ISLNK(a.mode))
+		return rc;
+	sa = (struct vfs_setattr){
+		.mask = VFS_SET_MODE,
+		.mode = script_mode_apply(o->mode, a.mode, S_ISDIR(a.mode)),
+	};
+	return vfs_setattr(fs, n, &sa);
+}
+
+/* The attributes --owner and --mode give, on the entry dst names. */
+static int copyin_set(struct script_ctx *c, const char *dst, bool follow)
+{
+	struct vfs_node *n;
+	int rc;
+
+	if (!c->cmd_data)
+		return 0;
+	rc = vfs_resolve(c->env->fs, dst, follow, &n);
+	if (!rc) {
+		rc = script_copyin_attrs(c, n);
+		vfs_put(c->env->fs, n);
+	}
+	return script_fail(c, dst, rc);
+}
+
 /* A host directory's entries, in byte order for a stable result. */
 static int copyin_dir(struct script_ctx *c, const char *host, const char *dst)
 {
@@ -288,6 +328,8 @@ static int copyin_file(struct script_ctx *c, const char *host,
 	if (!rc)
 		rc = vfs_setdata(fs, n, d);
 out:
+	if (!rc && n)
+		rc = script_copyin_attrs(c, n);
 	vfs_put(fs, n);
 	memfs_data_put(d);
 	return script_fail(c, dst, rc);
@@ -327,7 +369,9 @@ static int copyin(struct script_ctx *c, const char *host, const char *dst)
 		vc.target_len = (size_t)tl;
 	}
 	rc = vfs_create(c->env->fs, dst, &vc);
-	if (rc == -EEXIST && S_ISDIR(st.st_mode)) {
+	if (!rc)
+		rc = copyin_set(c, dst, false);
+	else if (rc == -EEXIST && S_ISDIR(st.st_mode)) {
 		/* into an existing directory: merge; never over a file */
 		struct vfs_node *n;
 		struct vfs_attr a;
@@ -346,8 +390,25 @@ static int copyin(struct script_ctx *c, const char *host, const char *dst)
 	return S_ISDIR(st.st_mode) ? copyin_dir(c, host, dst) : 0;
 }
 
+/* --owner and --mode, parsed once for the whole copy. */
+static int copyin_opts(struct script_ctx *c, struct script_copyin_opts *o)
+{
+	const char *m = script_optval(c, 'm');
+	int rc = 0;
+
+	if (script_opt(c, 'o'))
+		rc = script_parse_owner(c, script_optval(c, 'o'), true,
+					&o->owner);
+	if (!rc && m && (rc = script_mode_parse(m, &o->mode)) == -EINVAL)
+		rc = script_failf(c, NULL, rc, "invalid mode '%s'", m);
+	if (!rc && (o->owner.mask || o->mode))
+		c->cmd_data = o;
+	return rc;
+}
+
 int script_copy_in(struct script_ctx *c)
 {
+	struct script_copyin_opts o = { 0 };
 	const char *arg = c->args[0];
 	char *host, *dst = NULL;
 	int rc;
@@ -355,9 +416,17 @@ int script_copy_in(struct script_ctx *c)
 	host = arg[0] == '/' ? strdup(arg) : script_join(c->basedir, arg);
 	if (!host)
 		return -ENOMEM;
-	rc = script_target(c, arg, c->args[1], &dst);
-	if (!rc)
+	rc = copyin_opts(c, &o);
+	/* SRC/. is SRC's content: basename "." puts it into DEST itself,
+	 * as cp -R SRC/. DEST does */
+	if (!rc && script_opt(c, 'x'))
+		rc = script_extract(c, host, c->args[1]);
+	else if (!rc)
+		rc = script_target(c, arg, c->args[1], &dst);
+	if (!rc && !script_opt(c, 'x'))
 		rc = copyin(c, host, dst);
+	script_mode_free(o.mode);
+	c->cmd_data = NULL;
 	free(host);
 	free(dst);
 	return rc;

@@ -14,47 +14,37 @@
 #include "script/script_cmds.h"
 #include "layers/memfs.h"
 
-static int opt_mode(struct script_ctx *c, mode_t dflt, mode_t *out)
-{
-	*out = dflt;
-	if (script_opt(c, 'm') && script_parse_mode(c->val['m' - 'a'], out))
-		return script_failf(c, NULL, -EINVAL, "invalid mode '%s'",
-				    c->val['m' - 'a']);
-	return 0;
-}
-
 /*
- * Creates path with mode; with -m, sets the mode after, as mkdir(1) does
- * (gnulib mkdir-p.c, dirchownmod) since mkdir(2) drops setuid and setgid
- * and a set-group-ID parent adds setgid: the new directory ends with the
- * bits -m mentions and keeps the ones it leaves out (script_dir_mode:
- * "-m 1755" in a setgid directory gives 3755, "-m 00755" gives 0755).
- * mknod(1) takes permission bits only.
+ * Creates path with mode; with -m, chmods after where mkdir(2) or
+ * mknod(2) may have made it differ. mknod(1) sets the mode given; mkdir(1)
+ * changes only the bits the mode names (bits), so that a setgid bit the
+ * parent gave stays unless the mode says otherwise (gnulib dirchownmod:
+ * mode | (st_mode & ~mode_bits)).
  */
 static int create_at(struct script_ctx *c, const char *path,
-		     const struct vfs_create *vc)
+		     const struct vfs_create *vc, mode_t bits)
 {
 	struct vfs_fs *fs = c->env->fs;
 	struct vfs_setattr sa = { .mask = VFS_SET_MODE, .mode = vc->mode };
-	struct vfs_node *n;
-	struct vfs_attr a;
+	bool dir = S_ISDIR(vc->mode);
+	struct vfs_node *n = NULL;	/* a failed resolve leaves it */
+	struct vfs_attr a = { 0 };
 	int rc = vfs_create(fs, path, vc);
 
-	if (rc || !script_opt(c, 'm') || !S_ISDIR(vc->mode))
+	if (rc || !script_opt(c, 'm') || (!dir && !(vc->mode & 07000)))
 		return script_fail(c, path, rc);
 	rc = vfs_resolve(fs, path, false, &n);
-	if (!rc) {
-		rc = vfs_getattr(fs, n, &a);
-		sa.mode = script_dir_mode(c->val['m' - 'a'], vc->mode, a.mode);
-		if (!rc && (a.mode & 07777) != sa.mode)
-			rc = vfs_setattr(fs, n, &sa);
-		vfs_put(fs, n);
-	}
+	if (!rc && dir && !(rc = vfs_getattr(fs, n, &a)))
+		sa.mode = (vc->mode & 07777) | (a.mode & 07777 & ~bits);
+	if (!rc && (!dir || sa.mode != (a.mode & 07777)))
+		rc = vfs_setattr(fs, n, &sa);
+	vfs_put(fs, n);
 	return script_fail(c, path, rc);
 }
 
 /* mkdir -p: every missing component, parents 0755. */
-static int mkdir_p(struct script_ctx *c, const char *path, mode_t mode)
+static int mkdir_p(struct script_ctx *c, const char *path, mode_t mode,
+		   mode_t bits)
 {
 	struct vfs_create d = { .mode = S_IFDIR | 0755 };
 	char *buf = strdup(path);
@@ -78,7 +68,8 @@ static int mkdir_p(struct script_ctx *c, const char *path, mode_t mode)
 		saved = buf[i];
 		buf[i] = '\0';
 		d.mode = S_IFDIR | (last ? mode : 0755);
-		rc = last ? create_at(c, buf, &d) : vfs_create(c->env->fs, buf, &d);
+		rc = last ? create_at(c, buf, &d, bits)
+			  : vfs_create(c->env->fs, buf, &d);
 		if (rc == -EEXIST) {
 			/* Fine if it is (or leads to) a directory. */
 			rc = vfs_resolve(c->env->fs, buf, true, &node);
@@ -107,14 +98,15 @@ static int mkdir_p(struct script_ctx *c, const char *path, mode_t mode)
 
 int script_mkdir(struct script_ctx *c)
 {
-	mode_t mode;
-	int rc = opt_mode(c, 0755, &mode);
+	mode_t mode, bits;
+	/* a symbolic -m starts from a=rwx, as mkdir.c's mode_adjust does */
+	int rc = script_opt_mode(c, 0777, true, 0755, &mode, &bits);
 
 	for (size_t i = 0; !rc && i < c->nargs; i++) {
 		struct vfs_create d = { .mode = S_IFDIR | mode };
 
-		rc = script_opt(c, 'p') ? mkdir_p(c, c->args[i], mode)
-					: create_at(c, c->args[i], &d);
+		rc = script_opt(c, 'p') ? mkdir_p(c, c->args[i], mode, bits)
+					: create_at(c, c->args[i], &d, bits);
 	}
 	return rc;
 }
@@ -132,7 +124,7 @@ static int put_text(struct script_ctx *c, bool append)
 	struct vfs_attr a;
 	bool created;
 	mode_t mode;
-	int rc = opt_mode(c, 0644, &mode);
+	int rc = script_opt_mode(c, 0666, false, 0644, &mode, NULL);
 
 	if (rc || (!c->input && c->nargs != 2) || (c->input && c->nargs != 1))
 		return rc ? rc : script_failf(c, NULL, -EINVAL, "usage: %s",
@@ -203,7 +195,8 @@ int script_mknod(struct script_ctx *c)
 	const char *type = c->nargs > 1 ? c->args[1] : "";
 	unsigned long maj, min;
 	mode_t mode;
-	int rc = opt_mode(c, 0644, &mode);
+	/* from a=rw, as mknod.c's mode_adjust starts */
+	int rc = script_opt_mode(c, 0666, false, 0644, &mode, NULL);
 
 	if (rc)
 		return rc;
@@ -224,7 +217,7 @@ int script_mknod(struct script_ctx *c)
 		return script_failf(c, NULL, -EINVAL, "usage: %s",
 				    c->cmd->usage);
 	}
-	return create_at(c, c->args[0], &d);
+	return create_at(c, c->args[0], &d, 0);
 }
 
 /* Whether path names the root (after resolving .. and symlinks on the way). */

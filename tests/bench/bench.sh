@@ -20,8 +20,14 @@
 #   corpus/   the real-image corpus of ../shared/bench/make-corpus.sh, built
 #             here when missing (root only, about 5 minutes, under the lock
 #             BENCHDATA.lock); without it the corpus cases are skipped.
-#   gen-N/    a generated stack of N entries (BENCH_GEN_ENTRIES, default
-#             1,000,000) in 4 plain layers with whiteouts (gen_stack.py).
+#   gen-N-CK/ a generated stack of N entries (BENCH_GEN_ENTRIES, default
+#             1,000,000) in 4 plain layers with the shapes of gen_stack.py
+#             (a 100,000-entry directory, 5 % whiteouts, opaque trees, deep
+#             paths, hard-link groups); CK is the generator's checksum, so
+#             that stacks of different generators never replace each other.
+#   gen-10000000-CK/  the same shapes, 10,000,000 entries of at most 100
+#             bytes (about 10 GB; 20 minutes to generate), flattened once to
+#             /dev/null for its peak RSS. BENCH_GEN_10M=0 skips it.
 # Outputs are written in a tmpfs (BENCH_TMP, default /dev/shm), so that the
 # disk slows neither overtar nor its peers; the kernel-overlay peer (root
 # only) extracts and mounts there too.
@@ -35,8 +41,11 @@ BENCHDATA=${BENCHDATA:-/var/tmp/overtar-bench}
 RUNS=${BENCH_RUNS:-5}
 SLOW_RUNS=${BENCH_SLOW_RUNS:-3}
 GEN_ENTRIES=${BENCH_GEN_ENTRIES:-1000000}
+GEN_10M=${BENCH_GEN_10M:-1}
 CORPUS=$BENCHDATA/corpus
-GEN=$BENCHDATA/gen-$GEN_ENTRIES
+GEN_CK=$(cksum <"$HERE/gen_stack.py" | cut -d' ' -f1)
+GEN=$BENCHDATA/gen-$GEN_ENTRIES-$GEN_CK
+GEN10=$BENCHDATA/gen-10000000-$GEN_CK
 W=$(mktemp -d "${BENCH_TMP:-/dev/shm}/overtar-bench.XXXXXX") || exit 1
 RES=$W/results.tsv	# case, run, wall, cpu, rss KiB, output bytes
 CHECKS=$W/checks.tsv	# label, PASS|MISS|SKIP, detail
@@ -60,15 +69,18 @@ have() { command -v "$1" >/dev/null 2>&1; }
 # corpus_ok, corpus_get: tests/bench/corpus.sh
 . "$HERE/corpus.sh"
 
+# gen_get DIR ENTRIES [GEN_STACK OPTIONS]: the stack in DIR, made unless
+# its stamp says it is there.
 gen_get() {
-	local stamp
-	stamp="entries=$GEN_ENTRIES layers=4 seed=1 $(cksum <"$HERE/gen_stack.py")"
-	if [ "$(cat "$GEN/stamp" 2>/dev/null)" != "$stamp" ]; then
-		say "bench: generating a $GEN_ENTRIES-entry stack in $GEN"
-		rm -rf "$GEN"
-		python3 "$HERE/gen_stack.py" --entries "$GEN_ENTRIES" --layers 4 \
-			--seed 1 "$GEN" || return 1
-		echo "$stamp" >"$GEN/stamp"
+	local dir=$1 n=$2 stamp
+	shift 2
+	stamp="entries=$n layers=4 seed=1 $* $GEN_CK"
+	if [ "$(cat "$dir/stamp" 2>/dev/null)" != "$stamp" ]; then
+		say "bench: generating a $n-entry stack in $dir"
+		rm -rf "$dir"
+		python3 "$HERE/gen_stack.py" --entries "$n" --layers 4 \
+			--seed 1 "$@" "$dir" || return 1
+		echo "$stamp" >"$dir/stamp"
 	fi
 }
 
@@ -140,11 +152,15 @@ bench_corpus() {
 		"$W/g.gz"
 	def "overtar gz>zstd" "'$OT' flatten -z zstd -o '$W/o.tar.zst' $L5GZ" \
 		"rm -f '$W/o.tar.zst'" "$W/o.tar.zst"
+	# the image in, the image out: every blob's digest verified and made
+	def "overtar oci>oci" "'$OT' flatten -o 'oci:$W/oci' 'oci:$C/oci'" \
+		"rm -rf '$W/oci'"
 	def "overtar tar>tar" "'$OT' flatten -o '$W/o.tar' $L5" "rm -f '$W/o.tar'" "$W/o.tar"
 	def "overtar build 1000" "'$OT' build -f '$W/edits.ots' -o '$W/b.tar' $L5" \
 		"rm -f '$W/b.tar'" "$W/b.tar"
 	def "cat layers" "cat $L5 >/dev/null"
 	group "$RUNS" "overtar gz>gz" "pigz -6 flat" "zcat layers" "overtar gz>zstd"
+	[ -d "$C/oci" ] && group "$RUNS" "overtar gz>gz" "overtar oci>oci"
 	group "$SLOW_RUNS" "gzip -6 flat"
 	if kov_ok; then
 		kov_script "$C"
@@ -177,7 +193,7 @@ bench_corpus() {
 	else
 		check "corpus zstd output holds the plain output" MISS
 	fi
-	rm -f "$W"/o.tar* "$W"/b.tar "$W"/p.gz "$W"/g.gz
+	rm -rf "$W"/o.tar* "$W"/b.tar "$W"/p.gz "$W"/g.gz "$W/oci"
 }
 
 kov_ok() {
@@ -230,6 +246,15 @@ bench_gen() {
 	rm -f "$W/g.tar" "$W/b.tar"
 }
 
+# The memory model at scale: one run for the peak RSS (output to
+# /dev/null: the tar would be 6 GB).
+bench_gen10() {
+	local G=$GEN10
+	def "overtar 10M >/dev/null" "'$OT' flatten -o /dev/null $G/layer1.tar \
+$G/layer2.tar $G/layer3.tar $G/layer4.tar"
+	group 1 "overtar 10M >/dev/null"
+}
+
 # --- main ----------------------------------------------------------------------
 
 : >"$RES"
@@ -250,10 +275,17 @@ elif have pigz; then
 	bench_corpus || check "corpus cases" MISS "could not be set up"
 fi
 if have bsdtar; then
-	if gen_get; then
+	if gen_get "$GEN" "$GEN_ENTRIES"; then
 		bench_gen
 	else
 		check "generated stack" MISS "gen_stack.py failed"
+	fi
+	if [ "$GEN_10M" = 0 ]; then
+		say "bench: SKIP 10M-entry stack: BENCH_GEN_10M=0"
+	elif gen_get "$GEN10" 10000000 --max-size 100; then
+		bench_gen10
+	else
+		check "10M-entry stack" MISS "gen_stack.py failed"
 	fi
 fi
 python3 "$HERE/report.py" "$RES" "$CHECKS" "$RUNS" "$SLOW_RUNS"

@@ -24,7 +24,7 @@ grep -q '"layer":2,"layer_file":"oci:img:two layer 2"' run.out || { cat run.out;
 # inspect's text names an image layer by short digest and history
 # command, a layer file by its name; --json gives layer_file for all
 run_ok "inspect" "$OVERTAR" inspect oci:img:two "$L4"
-for want in '1  [0-9a-f]\{12\} .* overtar flatten$' '2  [0-9a-f]\{12\} .* overtar build$' \
+for want in '1  [0-9a-f]\{12\} .* overtar flatten$' '2  [0-9a-f]\{12\} .* overtar build -e '"'"'mkdir \/new'"'"'$' \
 	'3  -  .* layer4.tar$'; do
 	grep -q "^ *$want" run.out || { cat run.out; fail "inspect: no line '$want'"; }
 done

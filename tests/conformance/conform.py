@@ -71,7 +71,7 @@ sys.path.insert(0, HERE)
 import gen  # noqa: E402
 
 EPOCH = 4000000000
-TOOLS = ["mkdir", "cp", "mv", "rm", "rmdir", "ln", "chmod", "chown", "touch",
+TOOLS = ["bash", "mkdir", "cp", "mv", "rm", "rmdir", "ln", "chmod", "chown", "touch",
          "truncate", "mknod", "setfattr"]
 # nodev: a generated device node (8,1 ...) must never reach a host disk.
 MOUNT_OPTS = "index=off,redirect_dir=off,metacopy=off,xino=off,nodev"
@@ -111,7 +111,10 @@ class Undefined(Exception):
 def make_tools(root):
     """root/.oracle/{ld.so,lib/,bin/}: host binaries runnable in a chroot."""
     o = os.path.join(root, ".oracle")
-    if os.path.exists(os.path.join(o, "ready")):
+    ready = os.path.join(o, "ready")
+    # the marker names the tools, so that a kept directory made with fewer
+    # is made again
+    if os.path.exists(ready) and open(ready).read() == " ".join(TOOLS):
         return
     if os.path.exists(o):
         shutil.rmtree(o)
@@ -136,7 +139,8 @@ def make_tools(root):
             os.path.join(HERE, "lib", "chmod_shim.c")])
     if r.returncode:
         raise Skip("cannot build lib/chmod_shim.c: %s" % r.stderr.decode(errors="replace"))
-    open(os.path.join(o, "ready"), "w").close()
+    with open(ready, "w") as f:
+        f.write(" ".join(TOOLS))
 
 
 # ---------------------------------------------------------------- listings
@@ -357,10 +361,36 @@ def write_in_root(mnt, path, data, mode, append):
     return os.waitstatus_to_exitcode(st), msg
 
 
+def expand(mnt, d, g):
+    """The paths the shell in the chroot expands d (literal) + "/" + g (a
+    pattern) to, sorted as bash sorts them under LC_ALL=C."""
+    q = b"'" + gen.sx(d).replace(b"'", b"'\\''") + b"'"
+    script = b"shopt -s nullglob; set -- " + q + b"/" + gen.sx(g) + \
+        b"; for w in \"$@\"; do printf '%s\\0' \"$w\"; done"
+    r = subprocess.run([b"/.oracle/ld.so", b"--library-path", b"/.oracle/lib", b"--argv0",
+                        b"bash", b"/.oracle/bin/bash", b"-c", script],
+                       capture_output=True, stdin=subprocess.DEVNULL,
+                       preexec_fn=in_root(mnt, 0o022), env={"LC_ALL": "C", "PATH": "/"},
+                       timeout=CMD_TIMEOUT)
+    if r.returncode:
+        raise CaseError("bash: %s" % r.stderr.decode(errors="replace"))
+    return [w for w in r.stdout.split(b"\0") if w]
+
+
 def run_cmd(mnt, c):
     """One script command in the chroot: (exit status, message)."""
     argv = [gen.sx(w) for w in c["argv"]]
     name = argv[0].decode()
+    if c.get("glob"):
+        # a pattern: what the shell expands it to; none is an error (as
+        # bash's failglob), except for rm -f, which then has no operand
+        i, d, g = c["glob"]
+        found = expand(mnt, d, g)
+        if not found and not (name == "rm" and b"-f" in argv[1:i]):
+            return 1, b"no match"
+        argv = argv[:i] + found + argv[i + 1:]
+        if len(argv) == i:
+            return 0, b""
     words = argv[1:]
     if name in ("write", "append"):
         mode = 0o644
@@ -397,7 +427,8 @@ def run_cmd(mnt, c):
             if opts[-1] in (b"-m", b"-d", b"-s") and words:
                 opts.append(words.pop(0))
         tool = [argv[0]] + opts
-        if name in ("cp", "mv"):
+        # chmod: the image has no umask, so "+x" is "a+x" (overtar-script(5))
+        if name in ("cp", "mv", "chmod"):
             umask = 0
     # The tool is called by its own name: coreutils' messages and behaviour.
     full = [b"/.oracle/ld.so", b"--library-path", b"/.oracle/lib",

@@ -463,6 +463,9 @@ def script_text(cmds):
         starts.append(len(lines) + 1)
         random.seed(rq.random())
         words = [quote(w) for w in c["argv"]]
+        if c.get("glob"):
+            i, d, g = c["glob"]
+            words[i] = (quote(d) if d else "") + "/" + g
         if c.get("heredoc") is not None:
             words.append("<<EOF")
             lines.append(" ".join(words))

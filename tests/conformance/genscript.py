@@ -412,6 +412,83 @@ class Script:
         e = self.existing(lambda p, q: True)
         return argv + [self.g.mode(), e[0]] if e else None
 
+    # ---------------------------------------------------------- issue 16
+    # chown -R, chmod -R, symbolic modes; patterns (at the end of a case).
+    def symmode(self):
+        """A symbolic mode of chmod(1): [ugoa]*([-+=]([rwxXst]*|[ugo]))+,..."""
+        r = self.r
+
+        def clause():
+            who = "".join(sorted(set(r.choice("ugoa") for _ in range(r.randint(1, 2))))) \
+                if r.random() < 0.6 else ""
+            ops = ""
+            for _ in range(r.randint(1, 2)):
+                perm = r.choice("ugo") if r.random() < 0.12 else \
+                    "".join(r.sample("rwxXst", r.randint(0, 3)))
+                ops += r.choice("+-=") + perm
+            return who + ops
+        return ",".join(clause() for _ in range(r.randint(1, 2)))
+
+    def chmod_sym(self, argv):
+        e = self.existing(lambda p, q: True)
+        return argv + [self.symmode(), e[0]] if e else None
+
+    def chmod_r(self, argv):
+        # the top is followed (FTS_COMFOLLOW), nothing below it
+        e = self.existing(lambda p, q: True)
+        m = self.symmode() if self.r.random() < 0.6 else self.g.mode()
+        return argv + ["-R", m, e[0]] if e else None
+
+    def chown_r(self, argv):
+        r = self.r
+        if r.random() < 0.2:
+            argv.append("-h")
+        names = ["0", "1000", "0:0", "1:5", "1000:1000", ":5"]
+        if self.has_passwd():
+            names += ["root", "daemon:daemon", "user:"]
+        # -R is -P: the path itself is not followed either
+        e = self.existing(lambda p, q: True, follow=False)
+        if not e:
+            return None
+        for k in self.v.n:
+            if under(k, e[2]):
+                self.v.n[k]["x"].discard("security.capability")
+        return argv + ["-R", r.choice(names), e[0]]
+
+    GLOBS = ["*", "?", "?*", "*.d", "[a-m]*", "[!a-m]*", "d*", "*a*", ".*",
+             "*/", "*/*", "[.]*", "x*y", "[[:alpha:]]*", "*\\*", "*[0-9]"]
+
+    def glob(self):
+        """A command on a pattern: a literal directory (quoted as needed)
+        and a glob part, kept as "glob": [index, dir, part] for the script
+        writer and the oracle (the shell in the chroot expands it). Drawn
+        last: the model does not follow what a pattern matched."""
+        r = self.r
+        ds = [d for d in self.dirs() if d]
+        d = "/" + r.choice(ds) if ds and r.random() < 0.8 else ""
+        # mostly a pattern that matches: a name's first byte and a star
+        kids = [base(k) for k in self.v.children(d[1:])]
+        if kids and r.random() < 0.5:
+            k = r.choice(kids)
+            # a byte the lexer or bash would take as syntax, or the
+            # root's hidden names (the oracle's .oracle), as "?"
+            g = ("?" if k[0] in " \t'\"\\#<*?[]" or (k[0] == "." and not d)
+                 else k[0]) + "*"
+        else:
+            # ".*" at the root would meet the oracle's own .oracle
+            g = r.choice([x for x in self.GLOBS if d or not x.startswith(".")])
+        what = r.choice(["chmod", "rm", "chown"])
+        if what == "chmod":
+            argv = ["chmod"] + (["-R"] if r.random() < 0.3 else []) + \
+                [self.symmode() if r.random() < 0.5 else self.g.mode()]
+        elif what == "rm":
+            argv = ["rm"] + [o for o in ("-r", "-f") if r.random() < 0.6]
+        else:
+            argv = ["chown"] + (["-R"] if r.random() < 0.4 else []) + \
+                [r.choice(["0", "1000:5", ":5"])]
+        argv.append(d + "/" + g)
+        return {"argv": argv, "heredoc": None, "glob": [len(argv) - 1, d, g]}
+
     def chown(self, argv):
         r = self.r
         h = r.random() < 0.3
@@ -660,7 +737,8 @@ class Script:
     WEIGHTS = [("mkdir", 8), ("write", 10), ("append", 5), ("copy-in", 3), ("rm", 8),
                ("rmdir", 3), ("mv", 10), ("cp", 9), ("ln", 7), ("chmod", 6),
                ("chown", 5), ("touch", 6), ("truncate", 3), ("mknod", 3),
-               ("setxattr", 4), ("rmxattr", 2)]
+               ("setxattr", 4), ("rmxattr", 2),
+               ("chmod-sym", 4), ("chmod-R", 3), ("chown-R", 3)]
 
     def command(self):
         """One command that succeeds in the model, or None."""
@@ -668,9 +746,10 @@ class Script:
         for _ in range(20):
             c = r.choices([w[0] for w in self.WEIGHTS], [w[1] for w in self.WEIGHTS])[0]
             meth = {"write": self.write, "append": self.write, "truncate": self.write,
-                    "copy-in": self.copy_in}.get(c) or getattr(self, c)
+                    "copy-in": self.copy_in, "chmod-sym": self.chmod_sym,
+                    "chmod-R": self.chmod_r, "chown-R": self.chown_r}.get(c) or getattr(self, c)
             saved = {k: dict(o, x=set(o["x"])) for k, o in self.v.n.items()}
-            argv = meth([c])
+            argv = meth([c.split("-")[0] if c.endswith(("-R", "-sym")) else c])
             if argv is None:
                 self.v.n = saved
                 continue
@@ -698,4 +777,6 @@ class Script:
             e = self.error()
             if e:
                 out.append(e)
+        elif self.r.random() < 0.35:
+            out.append(self.glob())
         return out

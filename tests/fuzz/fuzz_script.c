@@ -59,6 +59,9 @@ static int reads_host(const char *text, size_t len)
 	struct err e;
 	int r, host = 0;
 
+	/* a variable could spell the command: scripts with one are skipped */
+	if (memmem(text, len, "${", 2))
+		return 1;
 	script_lex_init(&lx, text, len);
 	while (!host && (r = script_lex_next(&lx, &l, &e)) == 1) {
 		host = l.argc && !strcmp(l.argv[0], "copy-in");
@@ -110,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err_clear(&e);
 	script_run(&env, "fuzz", (const char *)data, size, "/nonexistent",
 		   &e);
+	script_env_release(&env);
 	fuzz_flatten(ovl, &e);
 	write_layer(ovl);
 	ovl_free(ovl);

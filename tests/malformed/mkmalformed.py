@@ -123,10 +123,23 @@ def build():
     case("corrupt.tar.gz", gz[:10] + b"\xff" * 64, "error", "")
     badcrc = bytearray(gz)
     badcrc[-8] ^= 0xff
-    # libarchive does not check the gzip trailer (CRC-32, ISIZE): a damaged
-    # trailer over an intact stream is read; damage inside the deflate
-    # stream is not (corrupt.tar.gz).
-    case("bad-crc.tar.gz", bytes(badcrc), "ok", "file etc/hosts")
+    # The gzip trailer (CRC-32, ISIZE) is checked, as gzip -t and Go's
+    # gzip reader check it, even where the tar ends before the member does.
+    case("bad-crc.tar.gz", bytes(badcrc), "error",
+         "gzip trailer does not match the data (CRC-32 or size)")
+    # RFC 1952 2.2: a gzip file is a series of members; bytes after the
+    # last that begin no member are ignored (gzip(1), libarchive).
+    case("two-members.tar.gz", gzip.compress(g[:1000], 9, mtime=0) +
+         gzip.compress(g[1000:], 9, mtime=0), "ok", "file etc/hosts")
+    case("garbage-after.tar.gz", gz + b"not gzip\n", "ok", "file etc/hosts")
+    # The trailer of a member past the tar's end is checked too.
+    late = gzip.compress(g + b"\0" * 65536, 9, mtime=0)
+    late = late[:-8] + bytes([late[-8] ^ 0xff]) + late[-7:]
+    case("bad-crc-after-end.tar.gz", late, "error",
+         "gzip trailer does not match the data (CRC-32 or size)")
+    case("truncated-after-end.tar.gz", gzip.compress(g + b"\0" * 65536, 9,
+                                                     mtime=0)[:-4],
+         "error", "truncated gzip input")
     case("not-a-tar.gz", gzip.compress(b"plain text\n" * 100, 9, mtime=0),
          "error", "not a tar archive")
     case("empty.gz", gzip.compress(b"", 9, mtime=0), "error", "")

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "script/script.h"
+#include "script/script_impl.h"
 #include "tests/unit/fixture.h"
 
 static char tmpdir[64];
@@ -330,6 +331,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
+	script_env_release(&f->env);
 	ovl_free(f->ovl);
 	free(f);
 	return 0;
@@ -392,6 +394,18 @@ static void test_mkdir(void **state)
 	RUN_FAIL(f, "mkdir etc", -EEXIST, "t.ots:1: mkdir: etc: file exists");
 	RUN_FAIL(f, "\nmkdir -m 9 q", -EINVAL,
 		 "t.ots:2: mkdir: invalid mode '9'");
+	/* a setgid parent's bit stays unless the mode names it: what
+	 * coreutils 9.1 mkdir -m gives on Linux in a 2755 directory */
+	RUN_OK(f, "mkdir -m 2755 sg\nmkdir -m 4755 sg/x\nmkdir -m 0700 sg/y\n"
+		  "mkdir -m 04755 sg/w\nmkdir -m u+s sg/z\nmkdir -m g-s sg/v\n"
+		  "mkdir -p -m 0750 sg/p/q");
+	assert_int_equal(st(f, "sg/x").mode, S_IFDIR | 06755);
+	assert_int_equal(st(f, "sg/y").mode, S_IFDIR | 02700);
+	assert_int_equal(st(f, "sg/w").mode, S_IFDIR | 04755);
+	assert_int_equal(st(f, "sg/z").mode, S_IFDIR | 06777);
+	assert_int_equal(st(f, "sg/v").mode, S_IFDIR | 0777);
+	assert_int_equal(st(f, "sg/p").mode, S_IFDIR | 02755);
+	assert_int_equal(st(f, "sg/p/q").mode, S_IFDIR | 02750);
 	/* a file on the way: ENOTDIR, as coreutils mkdir -p says */
 	RUN_FAIL(f, "mkdir -p etc/f/x", -ENOTDIR,
 		 "t.ots:1: mkdir: etc/f/x: not a directory");
@@ -701,8 +715,15 @@ static void test_command_errors(void **state)
 	struct fx *f = *state;
 
 	RUN_FAIL(f, "# c\nfrob a b", -EINVAL, "t.ots:2: frob: unknown command");
-	RUN_FAIL(f, "chmod -R 644 d", -EINVAL,
-		 "t.ots:1: chmod: unknown option '-R'");
+	RUN_FAIL(f, "chmod -Q 644 d", -EINVAL,
+		 "t.ots:1: chmod: unknown option '-Q'");
+	/* the closest commands by edit distance, as git suggests */
+	RUN_FAIL(f, "cpy a b", -EINVAL,
+		 "t.ots:1: cpy: unknown command; did you mean 'cp'?");
+	RUN_FAIL(f, "mkdri a", -EINVAL,
+		 "t.ots:1: mkdri: unknown command; did you mean 'mkdir'?");
+	RUN_FAIL(f, "copy-in --own x a b", -EINVAL,
+		 "t.ots:1: copy-in: unknown option '--own'");
 	RUN_FAIL(f, "touch -d", -EINVAL,
 		 "t.ots:1: touch: option '-d' needs a value");
 	RUN_FAIL(f, "rm x <<E\nE\n", -EINVAL, "t.ots:1: rm: takes no heredoc");
@@ -736,6 +757,298 @@ static void test_name_in_message(void **state)
 			    "-e:1: rmdir: d: directory not empty");
 }
 
+
+/* --- the edit language of issue 16 --------------------------------------- */
+
+static int lookup_ab(void *ctx, const char *name, size_t len,
+		     const char **val, size_t *vlen)
+{
+	if (len == 1 && *name == 'A') {
+		*val = "v*1";
+		*vlen = 3;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* ${NAME} in unquoted and double-quoted words; '...' and \$ literal. */
+static void test_lex_variables(void **state)
+{
+	struct lexed x;
+	struct script_line *l;
+	long line;
+	char msg[ERR_MSG_MAX];
+
+	lex_start(&x, "w ${A} \"<${A}>\" '${A}' \\${A} \"\\${A}\" $A $ a${A}b\n");
+	script_lex_vars(&x.lx, lookup_ab, NULL);
+	l = lex_cmd(&x, 9);
+	assert_string_equal(l->argv[1], "v*1");
+	assert_null(l->pats[1]);	/* a value is never a pattern */
+	assert_string_equal(l->argv[2], "<v*1>");
+	assert_string_equal(l->argv[3], "${A}");
+	assert_string_equal(l->argv[4], "${A}");
+	assert_string_equal(l->argv[5], "${A}");
+	assert_string_equal(l->argv[6], "$A");	/* bare $: as written */
+	assert_string_equal(l->argv[7], "$");
+	assert_string_equal(l->argv[8], "av*1b");
+	lex_end(&x);
+	assert_int_equal(lex_error("mkdir a\nw ${NOPE}\n", &line, msg), -EINVAL);
+	assert_int_equal(line, 2);
+	assert_string_equal(msg, "undefined variable 'NOPE'");
+	assert_int_equal(lex_error("w ${A\n", &line, msg), -EINVAL);
+	assert_string_equal(msg, "bad variable reference: '${' must be "
+			    "followed by a name and '}'");
+}
+
+/* An unquoted * ? [ makes a pattern; quoted specials are escaped in it. */
+static void test_lex_patterns(void **state)
+{
+	struct lexed x;
+	struct script_line *l;
+
+	lex_start(&x, "rm /etc/*.conf '*' \"a*\"b? x\\[1] [ab]\n");
+	l = lex_cmd(&x, 6);
+	assert_string_equal(l->pats[1], "/etc/*.conf");
+	assert_null(l->pats[2]);
+	assert_string_equal(l->argv[2], "*");
+	assert_string_equal(l->pats[3], "a\\*b?");
+	assert_string_equal(l->argv[3], "a*b?");
+	assert_null(l->pats[4]);
+	assert_string_equal(l->argv[4], "x[1]");
+	assert_string_equal(l->pats[5], "[ab]");
+	lex_end(&x);
+}
+
+/* gnulib's mode_adjust with a umask of 0, clause by clause. */
+static void test_symbolic_modes(void **state)
+{
+	static const struct {
+		const char *mode;
+		mode_t old;
+		bool dir;
+		mode_t want;
+	} t[] = {
+		{ "u+x", 0644, false, 0744 },
+		{ "+x", 0644, false, 0755 },	/* no umask: a+x */
+		{ "g-w", 0664, false, 0644 },
+		{ "a=r", 0755, false, 0444 },
+		{ "o=", 0757, false, 0750 },
+		{ "u=rwx,go=rx", 0600, false, 0755 },
+		{ "+X", 0644, false, 0644 },	/* no x anywhere: none */
+		{ "+X", 0744, false, 0755 },
+		{ "+X", 0600, true, 0711 },	/* a directory: always */
+		{ "a+rX", 0600, false, 0644 },
+		{ "g=u", 0750, false, 0770 },
+		{ "u+s,g+s", 0755, false, 06755 },
+		{ "+t", 0777, true, 01777 },
+		{ "=", 04755, false, 0 },
+		/* a directory keeps setgid unless named (chmod(1)) */
+		{ "755", 02700, true, 02755 },
+		{ "00755", 02700, true, 0755 },
+		{ "g=rx", 02770, true, 02750 },
+		{ "u=rw-x+X", 0100, false, 0600 },	/* X sees the -x */
+	};
+	static const char *const bad[] = {
+		"", "8", "07777x", "010000", "u", "u+q", "x+u", ",", "u+r,",
+		"g=uw",
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct script_mode *m;
+
+		assert_int_equal(script_mode_parse(t[i].mode, &m), 0);
+		if (script_mode_apply(m, t[i].old, t[i].dir) != t[i].want)
+			fail_msg("%s on %04o: %04o, want %04o", t[i].mode,
+				 (unsigned)t[i].old,
+				 (unsigned)script_mode_apply(m, t[i].old,
+							     t[i].dir),
+				 (unsigned)t[i].want);
+		script_mode_free(m);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct script_mode *m = NULL;
+
+		if (script_mode_parse(bad[i], &m) != -EINVAL)
+			fail_msg("'%s' was accepted", bad[i]);
+	}
+}
+
+/* chmod -R and chown -R: the whole tree, symlinks never followed below. */
+static void test_recursive(void **state)
+{
+	struct fx *f = *state;
+
+	RUN_OK(f, "mkdir d/sub/deep\nln -s /etc/f d/sub/link\n"
+		  "chmod -R go-rwx,u+X d\nchown -R app: d");
+	assert_int_equal(st(f, "d").mode, S_IFDIR | 0700);
+	assert_int_equal(st(f, "d/x").mode, S_IFREG | 0600);
+	assert_int_equal(st(f, "d/sub/deep").mode, S_IFDIR | 0700);
+	assert_int_equal(st(f, "etc/f").mode, S_IFREG | 0644);
+	assert_int_equal(st(f, "d/sub/deep").uid, 1000);
+	assert_int_equal(st(f, "d/x").gid, 1001);
+	/* chown -R changes the link itself, never its target */
+	assert_int_equal(st(f, "d/sub/link").uid, 1000);
+	assert_int_equal(st(f, "etc/f").uid, 0);
+	/* the command line's symlink: chown -R does not follow it either */
+	RUN_OK(f, "chown -R 7 l\nchmod -R 600 l");
+	assert_int_equal(st(f, "l").uid, 7);
+	assert_int_equal(st(f, "etc/f").uid, 0);
+	assert_int_equal(st(f, "etc/f").mode, S_IFREG | 0600);	/* chmod: */
+	/* chmod -w: a mode, as chmod.c takes it; --w: an option */
+	RUN_OK(f, "chmod -w,o+x d/x");
+	assert_int_equal(st(f, "d/x").mode, S_IFREG | 0401);
+	RUN_FAIL(f, "chmod --tw d/x", -EINVAL,
+		 "t.ots:1: chmod: unknown option '--tw'");
+	RUN_FAIL(f, "chown -R app none", -ENOENT,
+		 "t.ots:1: chown: none: no such file or directory");
+}
+
+/* Patterns expand against the image, sorted; no match is an error. */
+static void test_globs(void **state)
+{
+	struct fx *f = *state;
+
+	RUN_OK(f, "write d/.hidden h\nwrite d/y y\nwrite 'd/*' star\n"
+		  "chmod 600 d/*\nchmod 640 '/d/*'\nchmod 700 /d/s*/");
+	assert_int_equal(st(f, "d/x").mode, S_IFREG | 0600);
+	assert_int_equal(st(f, "d/y").mode, S_IFREG | 0600);
+	assert_int_equal(st(f, "d/*").mode, S_IFREG | 0640);
+	assert_int_equal(st(f, "d/.hidden").mode, S_IFREG | 0644);
+	assert_int_equal(st(f, "d/sub").mode, S_IFDIR | 0700);
+	RUN_OK(f, "chmod 611 d/.h*\nrm -f /d/*.none /nodir/*\nrm d/[xy]");
+	assert_int_equal(st(f, "d/.hidden").mode, S_IFREG | 0611);
+	assert_false(exists(f, "d/x"));
+	assert_false(exists(f, "d/y"));
+	assert_true(exists(f, "d/*"));
+	RUN_FAIL(f, "\nrm -r /etc/*.conf", -ENOENT,
+		 "t.ots:2: rm: /etc/*.conf: no match");
+	RUN_FAIL(f, "copy-in d* /x", -EINVAL, "t.ots:1: copy-in: d*: a pattern "
+		 "in HOSTPATH would be expanded against the image: quote it");
+	/* option values are not patterns */
+	RUN_FAIL(f, "mkdir -m 'u*' q", -EINVAL,
+		 "t.ots:1: mkdir: invalid mode 'u*'");
+}
+
+/* -D wins over the image's Env; env over both, for the lines after it. */
+static void test_variables(void **state)
+{
+	struct fx *f = *state;
+	const char *defs[] = { "WHO=cli", "WHO=cli2" };
+
+	assert_int_equal(script_envlist_put(&f->env.vars,
+					    "PATH=/usr/bin:/bin"), 0);
+	assert_int_equal(script_envlist_put(&f->env.vars, "WHO=image"), 0);
+	f->env.defines = defs;
+	f->env.ndefines = 2;
+	RUN_OK(f, "write w0 ${WHO}\n"
+		  "env PATH=${PATH}:/opt/bin NEW=1\nwrite p \"${PATH} ${NEW}\"\n"
+		  "env WHO=script\nwrite w ${WHO}\nwrite s 'a$b${c}'");
+	fx_assert_content(f->fs, "w0", "cli2");
+	fx_assert_content(f->fs, "p", "/usr/bin:/bin:/opt/bin 1");
+	fx_assert_content(f->fs, "w", "script");
+	fx_assert_content(f->fs, "s", "a$b${c}");
+	assert_string_equal(script_envlist_get(&f->env.vars, "PATH", 4),
+			    "/usr/bin:/bin:/opt/bin");
+	assert_int_equal(f->env.vars.n, 3);	/* PATH WHO NEW, in place */
+	assert_string_equal(f->env.vars.v[1], "WHO=script");
+	assert_int_equal(f->env.edits.n, 3);
+	assert_string_equal(f->env.edits.v[0].key, "PATH");
+	assert_int_equal(f->env.edits.v[0].lineno, 2);
+	assert_string_equal(f->env.edits.v[2].value, "script");
+	RUN_FAIL(f, "write x ${NOPE}", -EINVAL,
+		 "t.ots:1: undefined variable 'NOPE'");
+	RUN_FAIL(f, "env 1X=2", -EINVAL, "t.ots:1: env: '1X=2' is not "
+		 "NAME=VALUE");
+	f->env.defines = NULL;
+	f->env.ndefines = 0;
+}
+
+/* append-line, replace, delete-lines: through a symlink, attrs kept. */
+static void test_line_edits(void **state)
+{
+	struct fx *f = *state;
+	const struct memfs_xattr *x;
+	struct vfs_node *n;
+	uint32_t nx;
+
+	RUN_OK(f, "write etc/f 'a=1\nb=2'\nchmod 640 etc/f\nchown app:staff etc/f\n"
+		  "setxattr user.k v etc/f\n"
+		  "append-line l c=3\nappend-line l c=3\nappend-line etc/f a=1");
+	fx_assert_content(f->fs, "etc/f", "a=1\nb=2\nc=3\n");
+	RUN_OK(f, "replace l '^([a-z])=([0-9])' '\\2:\\1'\n"
+		  "replace -g etc/f '[0-9]' '<\\0>'\n"
+		  "replace -f etc/f nomatch x");
+	fx_assert_content(f->fs, "etc/f", "<1>:a\n<2>:b\n<3>:c\n");
+	RUN_OK(f, "delete-lines l ':b$'\nappend-line new x");
+	fx_assert_content(f->fs, "etc/f", "<1>:a\n<3>:c\n");
+	fx_assert_content(f->fs, "new", "x\n");
+	assert_int_equal(st(f, "etc/f").mode, S_IFREG | 0640);
+	assert_int_equal(st(f, "etc/f").uid, 1000);
+	assert_int_equal(st(f, "etc/f").gid, 50);
+	assert_true(S_ISLNK(st(f, "l").mode));
+	assert_int_equal(vfs_resolve(f->fs, "etc/f", false, &n), 0);
+	assert_int_equal(vfs_listxattr(f->fs, n, &x, &nx), 0);
+	assert_int_equal(nx, 1);		/* user.k stayed */
+	assert_string_equal(x[0].name, "user.k");
+	vfs_put(f->fs, n);
+	RUN_OK(f, "replace -g etc/f 'x*' '-'");	/* empty matches advance */
+	fx_assert_content(f->fs, "etc/f", "-<-1->-:-a-\n-<-3->-:-c-\n");
+	RUN_FAIL(f, "replace etc/f '^zz' y", -ENOENT,
+		 "t.ots:1: replace: etc/f: no line matches '^zz'");
+	RUN_FAIL(f, "delete-lines etc/f '('", -EINVAL,
+		 "t.ots:1: delete-lines: invalid regular expression '(': "
+		 "Unmatched ( or \\(");
+	RUN_FAIL(f, "replace d a b", -EISDIR,
+		 "t.ots:1: replace: d: is a directory");
+}
+
+/* useradd and groupadd on passwd, group, shadow and gshadow. */
+static void test_users(void **state)
+{
+	struct fx *f = *state;
+
+	RUN_OK(f, "write etc/login.defs 'UID_MIN 2000\nGID_MIN\t2000\n"
+		  "USERGROUPS_ENAB yes\nPASS_MAX_DAYS 99999\n"
+		  "PASS_MIN_DAYS 0\nPASS_WARN_AGE 7\n'\n"
+		  "write etc/shadow 'root:*:1::::::\n'\n"
+		  "write etc/gshadow 'root:*::'\n"
+		  "mkdir -p etc/skel/.config\nwrite etc/skel/.profile p\n"
+		  "groupadd web\ngroupadd -g 3000 ops\n"
+		  "useradd -m -G web,staff -s /bin/bash svc\n"
+		  "useradd -u 10 -g ops -d /srv/b b\n");
+	fx_assert_content(f->fs, "etc/passwd",
+			  "root:x:0:0:root:/root:/bin/sh\n"
+			  "app:x:1000:1001::/home/app:/bin/sh\n"
+			  "svc:x:2000:3001::/home/svc:/bin/bash\n"
+			  "b:x:10:3000::/srv/b:/bin/bash\n");
+	fx_assert_content(f->fs, "etc/group",
+			  "root:x:0:\napp:x:1001:\nstaff:x:50:svc\n"
+			  "web:x:2000:svc\nops:x:3000:\nsvc:x:3001:\n");
+	/* lastchg: the build's day; 5000 s is day 0, left empty, as useradd
+	 * -P on the same files leaves it */
+	fx_assert_content(f->fs, "etc/shadow", "root:*:1::::::\n"
+			  "svc:!::0:99999:7:::\nb:!::0:99999:7:::\n");
+	fx_assert_content(f->fs, "etc/gshadow", "root:*::\nweb:!::svc\n"
+			  "ops:!::\nsvc:!::\n");
+	assert_int_equal(st(f, "home/svc").mode, S_IFDIR | 0755);
+	assert_int_equal(st(f, "home/svc").uid, 2000);
+	assert_int_equal(st(f, "home/svc/.profile").uid, 2000);
+	assert_int_equal(st(f, "home/svc/.config").gid, 3001);
+	assert_false(exists(f, "srv/b"));	/* no -m */
+	RUN_FAIL(f, "useradd svc", -EEXIST,
+		 "t.ots:1: useradd: user 'svc' already exists");
+	RUN_FAIL(f, "useradd -u 10 x", -EEXIST,
+		 "t.ots:1: useradd: UID 10 is not unique");
+	RUN_FAIL(f, "useradd -g none x", -EINVAL,
+		 "t.ots:1: useradd: group 'none' does not exist");
+	RUN_FAIL(f, "useradd web", -EEXIST, "t.ots:1: useradd: group web "
+		 "exists - if you want to add this user to that group, use -g");
+	RUN_FAIL(f, "groupadd -g 3000 x", -EEXIST,
+		 "t.ots:1: groupadd: GID '3000' already exists");
+	RUN_FAIL(f, "useradd Bad", -EINVAL,
+		 "t.ots:1: useradd: invalid user name 'Bad'");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -754,6 +1067,9 @@ int main(void)
 		cmocka_unit_test(test_lex_heredoc_unterminated),
 		cmocka_unit_test(test_lex_unterminated_quotes),
 		cmocka_unit_test(test_lex_multiline_quote_lineno),
+		cmocka_unit_test(test_lex_variables),
+		cmocka_unit_test(test_lex_patterns),
+		cmocka_unit_test(test_symbolic_modes),
 		T(test_mkdir),
 		T(test_write_and_append),
 		T(test_copy_in),
@@ -771,6 +1087,11 @@ int main(void)
 		T(test_command_errors),
 		T(test_stops_at_first_failure),
 		T(test_name_in_message),
+		T(test_recursive),
+		T(test_globs),
+		T(test_variables),
+		T(test_line_edits),
+		T(test_users),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
