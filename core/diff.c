@@ -5,6 +5,7 @@
  * next name is the smaller of the two sides' next names, as a merge of
  * two sorted lists.
  */
+#include "base/grow.h"
 #include "core/diff.h"
 
 #include <errno.h>
@@ -160,15 +161,8 @@ static int push(struct walk *w, struct vfs_node *n0, struct vfs_node *n1)
 	struct frame *f;
 	int rc = 0;
 
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 32;
-		struct frame *st = realloc(w->st, cap * sizeof(*st));
-
-		if (!st)
-			return -ENOMEM;
-		w->st = st;
-		w->cap = cap;
-	}
+	if (grow(&w->st, w->n, &w->cap, sizeof(*w->st)))
+		return -ENOMEM;
 	f = &w->st[w->n];
 	memset(f, 0, sizeof(*f));
 	f->dir[0] = n0 ? vfs_get(w->fs[0], n0) : NULL;

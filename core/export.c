@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/grow.h"
 #include "base/u64map.h"
 #include "core/export_impl.h"
 #include "layers/memfs.h"
@@ -144,14 +145,8 @@ static int frames_push(struct export_walk *w, struct frames *fr,
 	struct frame *f;
 	int rc;
 
-	if (fr->n == fr->cap) {
-		size_t cap = fr->cap ? fr->cap * 2 : 16;
-
-		if (!(f = realloc(fr->v, cap * sizeof(*f))))
-			return -ENOMEM;
-		fr->v = f;
-		fr->cap = cap;
-	}
+	if (grow(&fr->v, fr->n, &fr->cap, sizeof(*fr->v)))
+		return -ENOMEM;
 	f = &fr->v[fr->n];
 	rc = vfs_list(w->fs, dir, &f->ns);
 	if (rc)

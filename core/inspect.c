@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "core/ovl.h"
+#include "base/grow.h"
 #include "base/u64map.h"
 #include "core/pathbuf.h"
 #include "layers/memfs.h"
@@ -352,14 +353,8 @@ static int frame_push(struct frames *fr, const struct inspect_slot *dirs,
 	struct frame *f;
 	int rc = 0;
 
-	if (fr->n == fr->cap) {
-		size_t cap = fr->cap ? fr->cap * 2 : 16;
-
-		if (!(f = realloc(fr->v, cap * sizeof(*f))))
-			return -ENOMEM;
-		fr->v = f;
-		fr->cap = cap;
-	}
+	if (grow(&fr->v, fr->n, &fr->cap, sizeof(*fr->v)))
+		return -ENOMEM;
 	f = &fr->v[fr->n];
 	f->cur = malloc(nd * (sizeof(struct cursor) +
 			      2 * sizeof(struct inspect_slot)));
