@@ -24,22 +24,28 @@
 /* --- names and the tree ------------------------------------------------ */
 
 /*
- * Cleans raw into out: no leading "/" or "./", no empty or "." component,
- * no trailing '/'; *depth is the number of components ("" is the root).
- * A ".." component is refused rather than resolved: a layer is a changeset
- * of its own root (image-spec layer.md), nothing in it may name its parent.
+ * The next '/'-separated component of [*p, end): its start, *len bytes
+ * long (0 for an empty one); *p moves past it and its slash.
  */
+static const char *next_component(const char **p, const char *end,
+				  size_t *len)
+{
+	const char *s = *p;
+
+	while (*p < end && **p != '/')
+		(*p)++;
+	*len = (size_t)(*p - s);
+	*p += *p < end;
+	return s;
+}
+
 /* Whether the components from p to end, d deep, go above the root. */
 static bool climbs_out(const char *p, const char *end, size_t d)
 {
 	while (p < end) {
-		const char *s = p;
 		size_t len;
+		const char *s = next_component(&p, end, &len);
 
-		while (p < end && *p != '/')
-			p++;
-		len = (size_t)(p - s);
-		p += p < end;
 		if (len == 2 && s[0] == '.' && s[1] == '.') {
 			if (!d)
 				return true;
@@ -51,6 +57,12 @@ static bool climbs_out(const char *p, const char *end, size_t d)
 	return false;
 }
 
+/*
+ * Cleans raw into out: no leading "/" or "./", no empty or "." component,
+ * no trailing '/'; *depth is the number of components ("" is the root).
+ * A ".." component is refused rather than resolved: a layer is a changeset
+ * of its own root (image-spec layer.md), nothing in it may name its parent.
+ */
 static int clean_name(struct tarin_loader *ld, const char *raw,
 		      const char *what, struct tarin_buf *out, size_t *depth)
 {
@@ -65,13 +77,9 @@ static int clean_name(struct tarin_loader *ld, const char *raw,
 		return tarin_oom(ld);
 	o = out->p;
 	while (p < end) {
-		const char *s = p;
 		size_t len;
+		const char *s = next_component(&p, end, &len);
 
-		while (p < end && *p != '/')
-			p++;
-		len = (size_t)(p - s);
-		p += p < end;
 		if (!len || (len == 1 && s[0] == '.'))
 			continue;
 		/* Refused wherever it stands (a layer's names are plain
